@@ -1,0 +1,2 @@
+export * from './variables.ts';
+export * from './load-config.ts';

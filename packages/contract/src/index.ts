@@ -1,0 +1,3 @@
+export * from './errors.ts';
+export * from './message.ts';
+export * from './api.ts';

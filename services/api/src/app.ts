@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import type { AppDependencies, PulseApp, Services } from './app-types.ts';
+import { IngestWriter } from './domain/ingest-writer.ts';
+import { KeyCache } from './domain/key-cache.ts';
+import { Lifecycle } from './domain/lifecycle.ts';
+import { MessagesRepository } from './domain/messages-repository.ts';
+import { StreamHub } from './domain/stream-hub.ts';
+import { TenantsRepository } from './domain/tenants-repository.ts';
+import { installErrorHandling } from './plugins/error-handler.ts';
+import { registerHttpHygiene } from './plugins/http-hygiene.ts';
+import { registerOpenApi } from './plugins/openapi.ts';
+import { registerRateLimit } from './plugins/rate-limit.ts';
+import { adminRoutes } from './routes/admin/admin-routes.ts';
+import { healthRoutes } from './routes/health/health-routes.ts';
+import { createBatchRoute } from './routes/messages/create-batch.ts';
+import { createMessageRoute } from './routes/messages/create-message.ts';
+import { listMessagesRoute } from './routes/messages/list-messages.ts';
+import { streamMessagesRoute } from './routes/messages/stream-messages.ts';
+import { statsRoutes } from './routes/stats/stats-routes.ts';
+import { tenantRoutes } from './routes/tenants/tenant-routes.ts';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+export interface BuiltApp {
+  app: PulseApp;
+  services: Services;
+}
+
+/** Builds the API without opening a port or reading the environment: tests build it too. */
+export async function buildApp(deps: AppDependencies): Promise<BuiltApp> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: 1024 * 1024,
+    trustProxy: deps.settings.TRUST_PROXY,
+    // Slow clients: the whole request must arrive within 30 s; idle keep-alive sockets close after 5 s.
+    requestTimeout: 30_000,
+    keepAliveTimeout: 5_000,
+    connectionTimeout: 0,
+    return503OnClosing: true,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.server.headersTimeout = 10_000;
+
+  const messages = new MessagesRepository(deps.db);
+  const tenants = new TenantsRepository(deps.db, deps.migrations);
+  const services: Services = {
+    settings: deps.settings,
+    db: deps.db,
+    migrations: deps.migrations,
+    tenants,
+    messages,
+    writer: new IngestWriter(messages),
+    hub: new StreamHub(deps.db, messages, deps.logger),
+    keys: new KeyCache(deps.settings.KEY_CACHE_TTL, (id) => tenants.findKey(id)),
+    lifecycle: new Lifecycle(),
+  };
+
+  app.decorateRequest('tenant', null);
+  app.removeContentTypeParser('text/plain');
+  installErrorHandling(app);
+  app.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info({ method: request.method, route: request.routeOptions.url ?? 'unknown', status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+  });
+  app.addHook('onReady', () => services.hub.start());
+  app.addHook('preClose', async () => {
+    services.lifecycle.startDraining();
+    services.lifecycle.closeLongLived();
+  });
+  app.addHook('onClose', async () => {
+    await services.writer.whenIdle();
+    await services.hub.stop();
+  });
+
+  await registerHttpHygiene(app, deps.settings.CORS_ORIGINS);
+  await registerOpenApi(app);
+  await registerRateLimit(app, deps.settings.RATE_LIMIT_PER_MINUTE);
+
+  healthRoutes(app, services);
+  createMessageRoute(app, services);
+  createBatchRoute(app, services);
+  listMessagesRoute(app, services);
+  streamMessagesRoute(app, services);
+  tenantRoutes(app, services);
+  statsRoutes(app, services);
+  if (deps.settings.ADMIN_TOKEN !== undefined) adminRoutes(app, services, deps.settings.ADMIN_TOKEN);
+
+  return { app, services };
+}
