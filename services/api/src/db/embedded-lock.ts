@@ -27,6 +27,7 @@ export function lockDataDir(dataDir: string): () => void {
       if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder)) {
         throw new Error(
           `the embedded database in ${dataDir} is in use by process ${holder}; stop it first, or use the admin API (/admin) while it runs`,
+          { cause: error },
         );
       }
       rmSync(lockFile, { force: true });
