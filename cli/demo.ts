@@ -60,13 +60,16 @@ export async function startDemo(env: Env): Promise<void> {
       '',
     ].join('\n'),
   );
+  let stopping = false;
   const shutdown = (): void => {
+    if (stopping) return;
+    stopping = true;
     setTimeout(() => process.exit(1), 10_000).unref();
     server.stop().then(
       () => process.exit(0),
       () => process.exit(1),
     );
   };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
 }

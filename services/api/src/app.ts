@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { AppDependencies, PulseApp, Services } from './app-types.ts';
 import { IngestWriter } from './domain/ingest-writer.ts';
 import { KeyCache } from './domain/key-cache.ts';
@@ -32,7 +32,8 @@ export interface BuiltApp {
 export async function buildApp(deps: AppDependencies): Promise<BuiltApp> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // One log line per request comes from the onResponse hook below, with the tenant in it.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
     trustProxy: deps.settings.TRUST_PROXY,
     // Slow clients: the whole request must arrive within 30 s; idle keep-alive sockets close after 5 s.

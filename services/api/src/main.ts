@@ -20,7 +20,11 @@ export async function main(env: Readonly<Record<string, string | undefined>>): P
   const logger = createLogger({ service: 'api', level: config.LOG_LEVEL });
   const server = await startApiServer(config, logger);
   logger.info({ url: server.url, database: server.db.kind }, 'API listening');
+  let stopping = false;
   const shutdown = (signal: string): void => {
+    // A second signal (kubelet and an impatient operator) must not kill the drain half-way.
+    if (stopping) return;
+    stopping = true;
     logger.info({ signal }, 'shutting down');
     setTimeout(() => {
       logger.error('shutdown took longer than 10 s; exiting');
@@ -34,8 +38,8 @@ export async function main(env: Readonly<Record<string, string | undefined>>): P
       },
     );
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

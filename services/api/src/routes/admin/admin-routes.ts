@@ -70,9 +70,16 @@ export function adminRoutes(app: PulseApp, services: Services, adminToken: strin
 
   app.post(
     '/admin/tenants/:id/keys',
-    { onRequest, schema: { summary: 'Create another key for a tenant (rotation)', tags, params: TenantParams, body: Type.Optional(CreateKeyRequest), response: { 201: CreatedApiKey, ...errors } } },
+    {
+      onRequest,
+      // No body at all means "the default scopes", like an empty object.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
+      schema: { summary: 'Create another key for a tenant (rotation)', tags, params: TenantParams, body: CreateKeyRequest, response: { 201: CreatedApiKey, ...errors } },
+    },
     async (request, reply) => {
-      const key = await services.tenants.createKey(request.params.id, request.body?.scopes ?? DEFAULT_SCOPES);
+      const key = await services.tenants.createKey(request.params.id, request.body.scopes ?? DEFAULT_SCOPES);
       if (!key) throw unknownTenant(request.params.id);
       request.log.info({ tenant: request.params.id, key_id: key.id }, 'key created');
       return reply.code(201).send(key);
