@@ -2,6 +2,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createLogger } from '@pulse/logger';
 import { loadApiConfig, startApiServer, type ApiServer } from '@pulse/api';
+import { startProducer } from '@pulse/producer';
 import type { Env } from './main.ts';
 
 const DEMO_TENANT = 'demo';
@@ -43,6 +44,14 @@ export async function startDemo(env: Env): Promise<void> {
   const server = await startApiServer(config, logger);
   const key = await ensureDemoKey(server, resolve(config.PULSE_DATA_DIR));
   const url = server.url;
+  const producer = startProducer({
+    apiUrl: url,
+    apiKey: key,
+    environments: ['prod', 'test'],
+    intervalMs: 2000,
+    source: 'demo-producer',
+    spoolDir: join(resolve(config.PULSE_DATA_DIR), 'producer-spool'),
+  });
   process.stdout.write(
     [
       '',
@@ -51,6 +60,7 @@ export async function startDemo(env: Env): Promise<void> {
       `  API       ${url}`,
       `  Tenant    ${DEMO_TENANT}`,
       `  API key   ${key}`,
+      '  Producer  demo-producer sends a message to prod and test every 2 s',
       '',
       'Try it:',
       `  curl -s -X POST ${url}/api/messages -H "Authorization: Bearer ${key}" -H 'content-type: application/json' -d '{"datetime":"2026-01-31T12:00:00Z","environment":"test"}'`,
@@ -65,10 +75,13 @@ export async function startDemo(env: Env): Promise<void> {
     if (stopping) return;
     stopping = true;
     setTimeout(() => process.exit(1), 10_000).unref();
-    server.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    producer
+      .stop()
+      .then(() => server.stop())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
