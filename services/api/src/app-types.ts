@@ -7,6 +7,7 @@ import type { MigrationSet } from './db/migrator.ts';
 import type { IngestWriter } from './domain/ingest-writer.ts';
 import type { KeyCache } from './domain/key-cache.ts';
 import type { Lifecycle } from './domain/lifecycle.ts';
+import type { ApiMetrics } from './metrics/api-metrics.ts';
 import type { MessagesRepository } from './domain/messages-repository.ts';
 import type { StreamHub } from './domain/stream-hub.ts';
 import type { TenantsRepository } from './domain/tenants-repository.ts';
@@ -43,4 +44,5 @@ export interface Services {
   hub: StreamHub;
   keys: KeyCache;
   lifecycle: Lifecycle;
+  metrics: ApiMetrics;
 }

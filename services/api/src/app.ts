@@ -14,6 +14,8 @@ import { registerOpenApi } from './plugins/openapi.ts';
 import { registerRateLimit } from './plugins/rate-limit.ts';
 import { adminRoutes } from './routes/admin/admin-routes.ts';
 import { healthRoutes } from './routes/health/health-routes.ts';
+import { metricsRoute } from './routes/health/metrics-route.ts';
+import { ApiMetrics } from './metrics/api-metrics.ts';
 import { createBatchRoute } from './routes/messages/create-batch.ts';
 import { createMessageRoute } from './routes/messages/create-message.ts';
 import { listMessagesRoute } from './routes/messages/list-messages.ts';
@@ -49,27 +51,39 @@ export async function buildApp(deps: AppDependencies): Promise<BuiltApp> {
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.server.headersTimeout = 10_000;
 
-  const messages = new MessagesRepository(deps.db);
+  let hub: StreamHub | undefined;
+  const metrics = new ApiMetrics({ poolStats: () => deps.db.poolStats(), subscribers: () => hub?.subscriberCount() ?? 0 });
+  const messages = new MessagesRepository(deps.db, (operation, work) => metrics.timed(operation, work));
   const tenants = new TenantsRepository(deps.db, deps.migrations);
+  hub = new StreamHub(deps.db, messages, deps.logger, (message) => {
+    const seconds = ApiMetrics.secondsBetween(message.created_at, Date.now());
+    if (seconds !== undefined) metrics.streamLatency.observe(seconds);
+  });
   const services: Services = {
     settings: deps.settings,
     db: deps.db,
     migrations: deps.migrations,
     tenants,
     messages,
-    writer: new IngestWriter(messages),
-    hub: new StreamHub(deps.db, messages, deps.logger),
+    writer: new IngestWriter(messages, (size) => metrics.commitSize.observe(size)),
+    hub,
     keys: new KeyCache(deps.settings.KEY_CACHE_TTL, (id) => tenants.findKey(id)),
     lifecycle: new Lifecycle(),
+    metrics,
   };
 
   app.decorateRequest('tenant', null);
   app.removeContentTypeParser('text/plain');
-  installErrorHandling(app);
+  installErrorHandling(app, (request, error) => {
+    if (request.method === 'POST' && request.routeOptions.url?.startsWith('/api/messages')) metrics.rejected(error.code, request.tenant?.id);
+  });
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
   app.addHook('onResponse', async (request, reply) => {
+    const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) };
+    metrics.httpRequests.inc(labels);
+    metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
     request.log.info({ method: request.method, route: request.routeOptions.url ?? 'unknown', status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
   app.addHook('onReady', () => services.hub.start());
@@ -87,6 +101,7 @@ export async function buildApp(deps: AppDependencies): Promise<BuiltApp> {
   await registerRateLimit(app, deps.settings.RATE_LIMIT_PER_MINUTE);
 
   healthRoutes(app, services);
+  metricsRoute(app, services);
   createMessageRoute(app, services);
   createBatchRoute(app, services);
   listMessagesRoute(app, services);

@@ -27,7 +27,10 @@ export class IngestWriter {
   private readonly inFlight = new Set<string>();
   private idleWaiters: (() => void)[] = [];
 
-  constructor(private readonly repository: MessagesRepository) {}
+  constructor(
+    private readonly repository: MessagesRepository,
+    private readonly onCommit: (size: number) => void = () => undefined,
+  ) {}
 
   submit(tenant: TenantRef, message: MessageToStore): Promise<InsertOutcome> {
     const key = `${tenant.id}\u0000${message.messageId}`;
@@ -60,6 +63,7 @@ export class IngestWriter {
       const group = queue.pending.splice(0, MAX_GROUP);
       try {
         const outcomes = await this.repository.insertMany(queue.tenant, group.map((p) => p.message));
+        this.onCommit(group.length);
         group.forEach((p, i) => p.resolve(outcomes[i]!));
       } catch (error) {
         for (const p of group) p.reject(error);

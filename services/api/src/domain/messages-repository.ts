@@ -68,9 +68,17 @@ function arrays(messages: readonly MessageToStore[]): unknown[] {
 const INPUT = `unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::jsonb[])
   WITH ORDINALITY AS i(message_id, datetime, environment, source, payload, ord)`;
 
+/** Runs one named database operation; the app passes one that records its duration. */
+export type OperationTimer = <T>(operation: string, work: () => Promise<T>) => Promise<T>;
+
+const untimed: OperationTimer = (_operation, work) => work();
+
 /** Every read and write of tenant messages; each call is one tenant-scoped transaction. */
 export class MessagesRepository {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly time: OperationTimer = untimed,
+  ) {}
 
   /**
    * Stores messages in one transaction and one statement. The caller ensures
@@ -79,7 +87,7 @@ export class MessagesRepository {
    */
   async insertMany(tenant: TenantRef, messages: readonly MessageToStore[]): Promise<InsertOutcome[]> {
     if (messages.length === 0) return [];
-    return withTenant(this.db, tenant, async (tx) => {
+    return this.time('insert', () => withTenant(this.db, tenant, async (tx) => {
       // The lock makes ids visible in commit order within the tenant; NOTIFY is delivered at commit.
       await tx.query(`SELECT pg_advisory_xact_lock($1, hashtext($2)), pg_notify('${NEW_MESSAGE_CHANNEL}', $2)`, [INSERT_LOCK_CLASS, tenant.id]);
       const params = arrays(messages);
@@ -110,7 +118,7 @@ export class MessagesRepository {
         if (!outcome) throw new Error(`message ${m.messageId} was neither stored nor found`);
         return outcome;
       });
-    });
+    }));
   }
 
   /** Newest first, by id: new arrivals never shift a page already read. */
@@ -129,18 +137,18 @@ export class MessagesRepository {
     const sql = `SELECT ${columns('m')} FROM messages m
       ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY m.id DESC LIMIT $${params.length}`;
-    return withTenant(this.db, tenant, async (tx) => (await tx.query<MessageRow>(sql, params)).rows.map(toMessage));
+    return this.time('list', () => withTenant(this.db, tenant, async (tx) => (await tx.query<MessageRow>(sql, params)).rows.map(toMessage)));
   }
 
   /** Messages committed after afterId, oldest first, for the live stream. */
   async after(tenant: TenantRef, afterId: number, limit: number): Promise<StoredMessage[]> {
-    return withTenant(this.db, tenant, async (tx) => {
+    return this.time('after', () => withTenant(this.db, tenant, async (tx) => {
       const result = await tx.query<MessageRow>(
         `SELECT ${columns('m')} FROM messages m WHERE m.id > $1 ORDER BY m.id LIMIT $2`,
         [afterId, limit],
       );
       return result.rows.map(toMessage);
-    });
+    }));
   }
 
   async latestId(tenant: TenantRef): Promise<number> {
@@ -151,7 +159,7 @@ export class MessagesRepository {
   }
 
   async statistics(tenant: TenantRef): Promise<{ environments: Record<string, number>; total: number; lastMessage: string | null }> {
-    return withTenant(this.db, tenant, async (tx) => {
+    return this.time('statistics', () => withTenant(this.db, tenant, async (tx) => {
       const counts = await tx.query<{ environment: string; n: string | number }>(
         'SELECT environment, count(*) AS n FROM messages GROUP BY environment ORDER BY environment',
       );
@@ -166,7 +174,7 @@ export class MessagesRepository {
       }
       const lastRow = last.rows[0];
       return { environments, total, lastMessage: lastRow ? formatStoredTimestamp(lastRow.created_at) : null };
-    });
+    }));
   }
 
   /** Counts per bucket of arrival time and environment, for the dashboard's chart. */
@@ -174,7 +182,7 @@ export class MessagesRepository {
     tenant: TenantRef,
     range: { from: string; to: string; bucketSeconds: number; environment?: string | undefined },
   ): Promise<{ start: string; environment: string; count: number }[]> {
-    return withTenant(this.db, tenant, async (tx) => {
+    return this.time('buckets', () => withTenant(this.db, tenant, async (tx) => {
       const params: unknown[] = [`${range.bucketSeconds} seconds`, range.from, range.to];
       let filter = '';
       if (range.environment !== undefined) {
@@ -190,7 +198,7 @@ export class MessagesRepository {
         params,
       );
       return result.rows.map((r) => ({ start: r.start, environment: r.environment, count: Number(r.n) }));
-    });
+    }));
   }
 }
 

@@ -46,6 +46,7 @@ export class StreamHub {
     private readonly db: Database,
     private readonly repository: MessagesRepository,
     private readonly logger: Logger,
+    private readonly onDeliver: (message: StoredMessage) => void = () => undefined,
   ) {}
 
   async start(): Promise<void> {
@@ -91,12 +92,12 @@ export class StreamHub {
       try {
         for (;;) {
           const page = await this.repository.after(tenant, subscriber.lastId, PAGE);
-          for (const message of page) deliver(subscriber, message);
+          for (const message of page) deliver(subscriber, message, this.onDeliver);
           if (page.length < PAGE) break;
         }
         const buffered = subscriber.buffer ?? [];
         subscriber.buffer = undefined;
-        for (const message of buffered) deliver(subscriber, message);
+        for (const message of buffered) deliver(subscriber, message, this.onDeliver);
       } catch (error) {
         unsubscribe();
         throw error;
@@ -144,7 +145,7 @@ export class StreamHub {
           feed.cursor = message.id;
           for (const subscriber of feed.subscribers) {
             if (subscriber.buffer) subscriber.buffer.push(message);
-            else deliver(subscriber, message);
+            else deliver(subscriber, message, this.onDeliver);
           }
         }
         if (page.length === PAGE) feed.again = true;
@@ -157,8 +158,11 @@ export class StreamHub {
   }
 }
 
-function deliver(subscriber: Subscriber, message: StoredMessage): void {
+function deliver(subscriber: Subscriber, message: StoredMessage, onDeliver: (message: StoredMessage) => void): void {
   if (message.id <= subscriber.lastId) return;
   subscriber.lastId = message.id;
-  if (subscriber.environment === undefined || subscriber.environment === message.environment) subscriber.send(message);
+  if (subscriber.environment === undefined || subscriber.environment === message.environment) {
+    subscriber.send(message);
+    onDeliver(message);
+  }
 }

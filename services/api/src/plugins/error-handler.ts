@@ -1,5 +1,5 @@
 import { ERROR_CATALOGUE, PulseError, type ErrorCode } from '@pulse/contract';
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from '../db/database-errors.ts';
 
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -75,9 +75,10 @@ export function sendError(reply: FastifyReply, error: PulseError): FastifyReply 
   return reply.code(ERROR_CATALOGUE[error.code].status).type('application/json; charset=utf-8').send(error.toBody());
 }
 
-export function installErrorHandling(app: FastifyInstance): void {
+export function installErrorHandling(app: FastifyInstance, onError: (request: FastifyRequest, error: PulseError) => void): void {
   app.setErrorHandler((error, request, reply) => {
     const pulseError = toPulseError(error);
+    onError(request, pulseError);
     if (pulseError.status >= 500) request.log.error({ err: error, code: pulseError.code }, 'request failed');
     else request.log.info({ code: pulseError.code, reason: pulseError.message }, 'request rejected');
     return sendError(reply, pulseError);

@@ -47,6 +47,8 @@ export function createBatchRoute(app: PulseApp, services: Services): void {
       });
 
       const outcomes = await services.messages.insertMany(tenant, toStore);
+      services.metrics.batchSize.observe(request.body.messages.length);
+      services.metrics.recordOutcomes(tenant.id, outcomes);
       const storedIds = new Map<string, number>();
       outcomes.forEach((outcome, i) => {
         const index = storeIndex[i]!;
@@ -64,6 +66,9 @@ export function createBatchRoute(app: PulseApp, services: Services): void {
         results[index] = storedId !== undefined && sameContent(first, message)
           ? { index, status: 'duplicate', message_id: message.messageId, id: storedId }
           : { index, status: 'invalid', message_id: message.messageId, code: 'IDEMPOTENCY_KEY_REUSED', error: `message_id ${message.messageId} appears twice in the batch with different content` };
+      }
+      for (const result of results) {
+        if (result.status === 'invalid') services.metrics.rejected(result.code ?? 'VALIDATION_FAILED', tenant.id);
       }
       const count = (status: BatchResult['status']): number => results.filter((r) => r.status === status).length;
       return { stored: count('stored'), duplicates: count('duplicate'), invalid: count('invalid'), results };

@@ -29,6 +29,7 @@ export function createMessageRoute(app: PulseApp, services: Services): void {
       if (!checked.ok) throw new PulseError('VALIDATION_FAILED', checked.error, { details: { field: checked.field } });
       const message = { ...checked.message, messageId: checked.message.messageId ?? uuidv7() };
       const outcome = await services.writer.submit(tenant, message);
+      services.metrics.recordOutcomes(tenant.id, [outcome]);
       if (outcome.status === 'conflict') {
         throw new PulseError('IDEMPOTENCY_KEY_REUSED', `message_id ${message.messageId} was already used for a different message`, {
           details: { field: 'message_id', stored: outcome.message },
