@@ -42,7 +42,7 @@ export function createProducer(settings: ProducerSettings, logger: Logger): Prod
   const newMessage = createMessageFactory(settings.source, createPayloadSource(settings.payload));
   const createDue = () => settings.environments.map(newMessage);
 
-  const withSpool = async (run: (courier: Courier) => Promise<RunTotals>): Promise<number> => {
+  const withSpool = async (run: (courier: Courier) => Promise<RunTotals>, spooledIsFailure: boolean): Promise<number> => {
     try {
       const { spool, recovered, discarded } = await Spool.open(settings.spoolDir, settings.spoolMax);
       for (const id of recovered) logger.info({ message_id: id }, 'spool: finished a write interrupted by a crash');
@@ -51,7 +51,7 @@ export function createProducer(settings: ProducerSettings, logger: Logger): Prod
       const totals = await run(courier);
       const remaining = (await spool.ids()).length;
       logger.info({ ...totals, spooled: remaining }, remaining > 0 ? 'run finished; messages remain spooled' : 'run finished');
-      return exitCode(totals, remaining);
+      return exitCode(totals, spooledIsFailure ? remaining : 0);
     } finally {
       await client.close();
     }
@@ -63,13 +63,14 @@ export function createProducer(settings: ProducerSettings, logger: Logger): Prod
         const fresh = createDue();
         const report = await courier.deliver(fresh, await courier.admit(fresh), signal);
         return { ...report, refused: report.refused !== undefined };
-      }),
+      }, true),
 
+    // A stop is not a failure: what is still spooled is durable and goes out with the next run.
     runInterval: (signal) =>
       withSpool((courier) => {
         logger.info({ interval_ms: settings.intervalMs, environments: settings.environments, api_url: settings.apiUrl }, 'producer started');
         return runInterval({ courier, createDue, intervalMs: settings.intervalMs, logger, signal });
-      }),
+      }, false),
 
     async runLoad(signal, write) {
       try {
