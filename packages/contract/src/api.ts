@@ -124,6 +124,15 @@ export const CreatedApiKey = Type.Object({
 });
 export type CreatedApiKey = Static<typeof CreatedApiKey>;
 
+export const UpdateTenantRequest = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    rate_limit_per_minute: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 10_000_000 }), Type.Null()], { description: 'null returns the tenant to the default limit' })),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type UpdateTenantRequest = Static<typeof UpdateTenantRequest>;
+
 export const CreateTenantResponse = Type.Object({ tenant: Tenant, api_key: CreatedApiKey });
 export const ListTenantsResponse = Type.Object({ tenants: Type.Array(Tenant) });
 

@@ -28,6 +28,12 @@ describe('rate limit per tenant', () => {
     assert.equal((await call(`${api.url}/api/messages`, { key: quiet, body: { datetime: '2026-01-01T00:00:00Z' } })).status, 201);
     const stored = await call(`${api.url}/api/tenants`, { key: noisy });
     assert.equal(stored.status, 429, 'reads count against the same limit');
+    const raised = await call(`${api.url}/admin/tenants/noisy`, { method: 'PATCH', body: { rate_limit_per_minute: 100 }, headers: { authorization: `Bearer ${api.adminToken}` } });
+    assert.equal(raised.status, 200);
+    assert.equal(raised.body.rate_limit_per_minute, 100);
+    assert.equal((await call(`${api.url}/api/messages`, { key: noisy, body: { datetime: '2026-01-01T00:00:00Z' } })).status, 201, 'a raised limit applies');
+    const bad = await call(`${api.url}/admin/tenants/noisy`, { method: 'PATCH', body: {}, headers: { authorization: `Bearer ${api.adminToken}` } });
+    assert.equal(bad.status, 400);
   });
 });
 

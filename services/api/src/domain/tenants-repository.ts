@@ -86,6 +86,18 @@ export class TenantsRepository {
     return result.rows[0] && toRecord(result.rows[0]);
   }
 
+  async update(id: string, changes: { name?: string | undefined; rateLimitPerMinute?: number | null | undefined }): Promise<TenantRecord | undefined> {
+    const result = await this.db.query<TenantRow>(
+      `UPDATE pulse.tenants AS t
+          SET name = COALESCE($2, t.name),
+              rate_limit_per_minute = CASE WHEN $3::boolean THEN $4::integer ELSE t.rate_limit_per_minute END
+        WHERE t.id = $1
+      RETURNING ${TENANT_COLUMNS}`,
+      [id, changes.name ?? null, changes.rateLimitPerMinute !== undefined, changes.rateLimitPerMinute ?? null],
+    );
+    return result.rows[0] && toRecord(result.rows[0]);
+  }
+
   /** Drops the tenant's schema with all its messages, its role and its keys. */
   async delete(id: string): Promise<boolean> {
     return this.db.transaction(async (tx) => {

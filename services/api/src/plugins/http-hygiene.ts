@@ -11,7 +11,7 @@ export async function registerHttpHygiene(app: FastifyInstance, corsOrigins: rea
   if (corsOrigins.length > 0) {
     await app.register(cors, {
       origin: [...corsOrigins],
-      methods: ['GET', 'POST', 'DELETE'],
+      methods: ['GET', 'POST', 'PATCH', 'DELETE'],
       allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'last-event-id', 'x-api-key', 'x-request-id'],
       exposedHeaders: ['idempotent-replayed', 'retry-after', 'x-request-id'],
       maxAge: 600,

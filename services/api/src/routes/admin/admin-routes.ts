@@ -9,6 +9,8 @@ import {
   ListTenantsResponse,
   PulseError,
   TENANT_ID_PATTERN,
+  Tenant,
+  UpdateTenantRequest,
 } from '@pulse/contract';
 import type { PulseApp, Services } from '../../app-types.ts';
 import { DEFAULT_SCOPES, toTenantBody } from '../../domain/tenants-repository.ts';
@@ -47,6 +49,18 @@ export function adminRoutes(app: PulseApp, services: Services, adminToken: strin
   app.get('/admin/tenants', { onRequest, schema: { summary: 'List tenants', tags, response: { 200: ListTenantsResponse, ...errors } } }, async () => ({
     tenants: (await services.tenants.list()).map(toTenantBody),
   }));
+
+  app.patch(
+    '/admin/tenants/:id',
+    { onRequest, schema: { summary: 'Rename a tenant or change its rate limit', tags, params: TenantParams, body: UpdateTenantRequest, response: { 200: Tenant, ...errors } } },
+    async (request) => {
+      const updated = await services.tenants.update(request.params.id, { name: request.body.name, rateLimitPerMinute: request.body.rate_limit_per_minute });
+      if (!updated) throw unknownTenant(request.params.id);
+      services.keys.forgetTenant(request.params.id);
+      request.log.info({ tenant: updated.id }, 'tenant updated');
+      return toTenantBody(updated);
+    },
+  );
 
   app.delete(
     '/admin/tenants/:id',
