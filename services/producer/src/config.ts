@@ -36,7 +36,7 @@ export const producerConfigSpec = {
   INTERVAL: duration({ description: 'Time between messages in interval mode, such as 2s', default: 60_000, minMs: 10 }),
   PAYLOAD: payload,
   SPOOL_DIR: string({ description: 'Folder of the durable spool (one file per undelivered message); must survive restarts', default: '.pulse-data/producer-spool' }),
-  SPOOL_MAX: integer({ description: 'Most messages the spool holds; beyond it new messages are only tried once and a warning is logged', default: DEFAULT_SPOOL_MAX, min: 1 }),
+  SPOOL_MAX: integer({ description: 'Most messages the spool holds; when full, a new message is still sent but is lost if not delivered, with an error logged', default: DEFAULT_SPOOL_MAX, min: 1 }),
   SPOOL_BATCH_SIZE: integer({ description: 'Spooled messages sent per batch request', default: DEFAULT_SPOOL_BATCH_SIZE, min: 1, max: BATCH_MAX_MESSAGES }),
   RETRY_MAX_ATTEMPTS: integer({ description: 'Attempts per request, the first included', default: DEFAULT_RETRY.maxAttempts, min: 1, max: 100 }),
   RETRY_MAX_TIME: duration({ description: 'Total time one request may spend retrying before its messages stay spooled', default: DEFAULT_RETRY.maxTimeMs }),

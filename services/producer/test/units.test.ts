@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeConfig } from '@pulse/config';
 import { loadProducerConfig, producerConfigSpec } from '../src/index.ts';
@@ -73,5 +73,11 @@ describe('payloads and configuration', () => {
     await writeFile(file, 'pulse_secret\n');
     assert.equal(loadProducerConfig({ API_KEY_FILE: file }).settings.apiKey, 'pulse_secret');
     assert.ok(describeConfig(producerConfigSpec).every((row) => row.description.length > 0));
+  });
+
+  test('the README table lists every variable', async () => {
+    const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
+    const missing = describeConfig(producerConfigSpec).filter((row) => !readme.includes(`| \`${row.name}\` |`));
+    assert.deepEqual(missing.map((row) => row.name), []);
   });
 });
