@@ -48,6 +48,13 @@ export function createPgDatabase(settings: PgSettings): Database {
     async transaction(work) {
       const client = await pool.connect();
       let broken = false;
+      // pg-pool drops its error listener from a checked-out client; a backend killed
+      // between two statements would otherwise emit an unhandled 'error' and crash the process.
+      const onLost = (error: Error): void => {
+        broken = true;
+        settings.logger.warn({ err: error }, 'database connection lost inside a transaction');
+      };
+      client.on('error', onLost);
       try {
         await client.query('BEGIN');
         const result = await work(wrap(client));
@@ -61,6 +68,7 @@ export function createPgDatabase(settings: PgSettings): Database {
         }
         throw error;
       } finally {
+        client.removeListener('error', onLost);
         client.release(broken);
       }
     },
