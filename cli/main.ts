@@ -15,6 +15,7 @@ const USAGE = `pulse: the Pulse operator command
   pulse migrate                                                      apply pending migrations; non-zero on failure
   pulse api                                                          run the API (configuration from the environment)
   pulse producer                                                     run the producer (MODE once|interval|load; configuration from the environment)
+  pulse consumer                                                     run the dashboard (configuration from the environment; API_BASE_URL)
   pulse dev                                                          what npm start runs: the API on the embedded database with a demo tenant
 
 Every command uses DATABASE_URL (or DB_HOST, DB_NAME, …) when set, else the embedded database in PULSE_DATA_DIR.`;
@@ -34,6 +35,10 @@ export async function run(argv: string[], env: Env): Promise<number> {
         return await apiCommand(env);
       case 'dev':
         return await devCommand(env);
+      case 'consumer': {
+        const { main } = await import('@pulse/consumer');
+        return await main(env);
+      }
       case 'producer': {
         const { main } = await import('@pulse/producer');
         return await main(env);

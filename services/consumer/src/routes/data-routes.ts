@@ -1,0 +1,81 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { ConsumerDeps } from '../app.ts';
+import { ApiError } from '../api-client.ts';
+import { tenantAccess } from '../session.ts';
+
+export interface TenantQuery {
+  tenant?: string;
+}
+
+export interface MessagesQuery extends TenantQuery {
+  environment?: string;
+  since?: string;
+  until?: string;
+  cursor?: string;
+  limit?: string;
+}
+
+const text = (maxLength: number) => ({ type: 'string', maxLength }) as const;
+export const messagesQuerySchema = {
+  type: 'object',
+  properties: { tenant: text(64), environment: text(32), since: text(64), until: text(64), cursor: text(200), limit: { type: 'string', pattern: '^[0-9]{1,4}$' } },
+  additionalProperties: false,
+} as const;
+
+/** Passes an API refusal through as it is (its body is already the shared error shape), anything else as 502. */
+export function answerApiFailure(reply: FastifyReply, error: unknown): FastifyReply {
+  if (error instanceof ApiError) return reply.code(error.status).send(error.body ?? { error: 'the API refused', code: 'INTERNAL' });
+  reply.log.warn({ err: error }, 'the API could not be reached');
+  return reply.code(502).send({ error: 'the API could not be reached', code: 'DATABASE_UNAVAILABLE' });
+}
+
+/** JSON routes for the browser; each reads the API with the session tenant's read key and answers 401 JSON when signed out. */
+export function dataRoutes(app: FastifyInstance, deps: ConsumerDeps): void {
+  const noStore = (reply: FastifyReply): FastifyReply => reply.header('cache-control', 'no-store');
+
+  app.get('/api/user', async (request, reply) => {
+    const user = request.session.user;
+    if (user === undefined) return reply.code(401).send({ error: 'sign in first', code: 'UNAUTHENTICATED' });
+    return noStore(reply).send({ user: { id: user.id, name: user.name, via: user.via }, tenants: request.session.tenants ?? [] });
+  });
+
+  app.get<{ Querystring: TenantQuery }>('/api/tenants', { schema: { querystring: { type: 'object', properties: { tenant: text(64) }, additionalProperties: false } } }, async (request, reply) => {
+    const access = tenantAccess(request, reply, deps.policy, request.query.tenant);
+    if (access === undefined) return reply;
+    try {
+      return noStore(reply).send(await deps.api.tenant(access.key));
+    } catch (error) {
+      return answerApiFailure(reply, error);
+    }
+  });
+
+  app.get<{ Querystring: MessagesQuery }>('/api/messages', { schema: { querystring: messagesQuerySchema } }, async (request, reply) => {
+    const { tenant, limit, ...filters } = request.query;
+    const access = tenantAccess(request, reply, deps.policy, tenant);
+    if (access === undefined) return reply;
+    try {
+      return noStore(reply).send(await deps.api.messages(access.key, { ...filters, limit: limit === undefined ? undefined : Number(limit) }));
+    } catch (error) {
+      return answerApiFailure(reply, error);
+    }
+  });
+
+  app.get<{ Querystring: TenantQuery & { window?: string; bucket?: string; environment?: string } }>(
+    '/api/stats',
+    { schema: { querystring: { type: 'object', properties: { tenant: text(64), window: text(8), bucket: text(8), environment: text(32) }, additionalProperties: false } } },
+    async (request, reply) => {
+      const access = tenantAccess(request, reply, deps.policy, request.query.tenant);
+      if (access === undefined) return reply;
+      try {
+        return noStore(reply).send(await deps.api.stats(access.key, request.query.window ?? '1h', request.query.bucket ?? '1m', request.query.environment));
+      } catch (error) {
+        return answerApiFailure(reply, error);
+      }
+    },
+  );
+
+  app.get('/api/health', async (request, reply) => {
+    if (request.session.user === undefined) return reply.code(401).send({ error: 'sign in first', code: 'UNAUTHENTICATED' });
+    return noStore(reply).send({ api: (await deps.api.healthy()) ? 'up' : 'down', checked_at: new Date().toISOString() });
+  });
+}
