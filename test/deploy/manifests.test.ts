@@ -151,6 +151,18 @@ describe('Kubernetes manifests', () => {
     }
   });
 
+  test('each tenant folder deploys one producer whose key is that tenant\'s entry in the secret store', () => {
+    for (const env of ENVIRONMENTS) {
+      for (const tenant of subfolders(join(K8S, 'overlays', env, 'tenants'))) {
+        const objects = render(join(K8S, 'overlays', env, 'tenants', tenant));
+        assert.equal(objects.filter((o) => o.kind === 'CronJob').length, 1, `${env}/${tenant}: one producer`);
+        assert.ok(objects.every((o) => o.metadata.name.endsWith(`-${tenant}`) && o.metadata.labels?.['pulse.dev/tenant'] === tenant), `${env}/${tenant}: names and labels carry the tenant`);
+        const key = objects.find((o) => o.kind === 'ExternalSecret');
+        assert.equal(at(key, 'spec', 'data', '0', 'remoteRef', 'key'), `pulse-tenant-${tenant}`, `${env}/${tenant}: the key is the tenant's own`);
+      }
+    }
+  });
+
   test('every environment variable set in a manifest is known to its service\'s config spec', async () => {
     const specs = new Map<string, ReadonlySet<string>>();
     for (const [service, [specifier, name]] of Object.entries(SPEC_EXPORTS)) {
