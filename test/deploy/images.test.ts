@@ -5,7 +5,7 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@pulse/test-support';
-import { REPOSITORY_ROOT, buildContext, emulateBuild, matchCopySource, type BuiltImage } from './support/build-emulator.ts';
+import { REPOSITORY_ROOT, buildContext, clearLayerCache, emulateBuild, matchCopySource, type BuiltImage } from './support/build-emulator.ts';
 import { readDockerfilePlan, stageUser } from './support/dockerfile-plan.ts';
 import { freePort, runImage, runToExit, waitForStatus, type ImageProcess } from './support/image-process.ts';
 
@@ -64,9 +64,8 @@ describe('images built and run outside Docker, as Kubernetes runs them', () => {
 
   before(async () => {
     database = await createTestDatabase('images');
-    // Built concurrently: each is mostly waiting on npm ci from the local cache.
-    const results = await Promise.all(SERVICES.filter((s) => existsSync(dockerfile(s))).map(async (s) => [s, await emulateBuild(dockerfile(s))] as const));
-    for (const [service, image] of results) images.set(service, image);
+    // One after the other, so that the second and third reuse the first's npm ci, as Docker's layer cache would.
+    for (const service of SERVICES.filter((s) => existsSync(dockerfile(s)))) images.set(service, await emulateBuild(dockerfile(service)));
   });
 
   const built = (service: string): BuiltImage => {
@@ -78,6 +77,7 @@ describe('images built and run outside Docker, as Kubernetes runs them', () => {
   after(async () => {
     if (api && api.child.exitCode === null) api.child.kill('SIGKILL');
     for (const image of images.values()) image.cleanup();
+    clearLayerCache();
     await database?.drop();
   });
 
@@ -132,6 +132,20 @@ describe('images built and run outside Docker, as Kubernetes runs them', () => {
     const listed = await fetch(`${base}/api/messages?environment=test`, { headers: { authorization: `Bearer ${apiKey}` } });
     const body = (await listed.json()) as { messages: { source: string | null }[] };
     assert.ok(body.messages.some((m) => m.source === 'image-check'), 'the message sent by the producer image is stored');
+  });
+
+  test('consumer: serves /health and its HEALTHCHECK, and exits 0 on SIGTERM', async () => {
+    const image = built('consumer');
+    const port = String(await freePort());
+    const consumer = runImage(image, { env: { CONSUMER_PORT: port, CONSUMER_HOST: '127.0.0.1', API_BASE_URL: base } });
+    try {
+      await waitForStatus(`http://127.0.0.1:${port}/health`, consumer);
+      const health = await runToExit(image, { argv: image.healthcheck, env: { CONSUMER_PORT: port } });
+      assert.equal(health.code, 0, `HEALTHCHECK failed:\n${health.output}`);
+    } finally {
+      consumer.child.kill('SIGTERM');
+    }
+    assert.equal(await consumer.exited, 0, `the dashboard did not exit cleanly on SIGTERM:\n${consumer.output()}`);
   });
 
   test('api: drains and exits 0 on SIGTERM, having written nothing outside /tmp', async () => {

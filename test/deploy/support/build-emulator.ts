@@ -1,4 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
@@ -41,8 +42,6 @@ export interface BuiltImage {
   readonly entrypoint: string[];
   readonly cmd: string[];
   readonly healthcheck: string[];
-  /** Seconds spent in each RUN step, for the report. */
-  readonly runSeconds: number[];
   cleanup(): void;
 }
 
@@ -60,6 +59,16 @@ function runShell(command: string, cwd: string, env: Record<string, string>): Pr
   });
 }
 
+const layerCache = new Map<string, string>();
+let cacheDir: string | undefined;
+
+/** Forgets the RUN results kept between builds of this process. */
+export function clearLayerCache(): void {
+  if (cacheDir) rmSync(cacheDir, { recursive: true, force: true });
+  cacheDir = undefined;
+  layerCache.clear();
+}
+
 /**
  * Runs a Dockerfile's steps outside Docker: every stage gets its own folder as "/", COPY copies from the
  * build context (or from an earlier stage), RUN runs in the stage's WORKDIR with the host's tools and npm
@@ -71,14 +80,16 @@ export async function emulateBuild(dockerfile: string): Promise<BuiltImage> {
   const top = mkdtempSync(join(tmpdir(), 'pulse-image-'));
   chmodSync(top, 0o755);
   const roots = new Map<string, string>();
-  const runSeconds: number[] = [];
+  const digests = new Map<string, string>();
   for (const stage of plan.stages) {
     const root = join(top, stage.name);
     mkdirSync(root, { recursive: true, mode: 0o755 });
     roots.set(stage.name, root);
+    const layer = createHash('sha256').update(stage.image);
     let workdir = '/';
     const env: Record<string, string> = {};
     for (const step of stage.steps) {
+      layer.update(JSON.stringify(step));
       if (step.kind === 'workdir') {
         workdir = posix.resolve(workdir, step.path);
         mkdirSync(inside(root, workdir), { recursive: true, mode: 0o755 });
@@ -93,6 +104,7 @@ export async function emulateBuild(dockerfile: string): Promise<BuiltImage> {
             if (!fromRoot) throw new Error(`line ${step.line}: COPY --from=${step.from}: no such earlier stage`);
             const from = inside(fromRoot, source);
             if (!existsSync(from)) throw new Error(`line ${step.line}: COPY --from=${step.from} ${source}: not in that stage`);
+            layer.update(digests.get(step.from)!);
             cpSync(from, inside(root, intoFolder ? posix.join(destination, posix.basename(source)) : destination), { recursive: true, verbatimSymlinks: true });
             continue;
           }
@@ -104,15 +116,26 @@ export async function emulateBuild(dockerfile: string): Promise<BuiltImage> {
             const target = isFile && !intoFolder ? inside(root, destination) : inside(root, posix.join(destination, relative));
             mkdirSync(dirname(target), { recursive: true, mode: 0o755 });
             cpSync(join(REPOSITORY_ROOT, file), target);
+            layer.update(file).update(readFileSync(join(REPOSITORY_ROOT, file)));
           }
         }
       } else if (step.kind === 'run') {
-        const started = performance.now();
+        // Like Docker's layer cache: the same inputs and command reuse the result (the images share their install stage).
+        const key = layer.copy().digest('hex');
+        const cached = layerCache.get(key);
+        if (cached) {
+          rmSync(root, { recursive: true, force: true });
+          cpSync(cached, root, { recursive: true, verbatimSymlinks: true });
+          continue;
+        }
         // The host's npm cache stands in for the registry, so the build works offline when the cache is warm.
         await runShell(step.command, inside(root, workdir), { ...env, PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), npm_config_prefer_offline: 'true', npm_config_update_notifier: 'false' });
-        runSeconds.push((performance.now() - started) / 1000);
+        cacheDir ??= mkdtempSync(join(tmpdir(), 'pulse-layers-'));
+        cpSync(root, join(cacheDir, key), { recursive: true, verbatimSymlinks: true });
+        layerCache.set(key, join(cacheDir, key));
       }
     }
+    digests.set(stage.name, layer.digest('hex'));
   }
   const final = plan.final;
   const root = roots.get(final.name)!;
@@ -129,7 +152,6 @@ export async function emulateBuild(dockerfile: string): Promise<BuiltImage> {
     entrypoint: final.entrypoint ?? [],
     cmd: final.cmd ?? [],
     healthcheck: final.healthcheck ?? [],
-    runSeconds,
     cleanup() {
       if (process.getuid?.() !== 0) execFileSync('chmod', ['-R', 'u+w', top]);
       rmSync(top, { recursive: true, force: true });
