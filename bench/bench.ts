@@ -1,5 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus, release, totalmem } from 'node:os';
+import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createBenchDatabase } from './bench-database.ts';
 import { benchTenant, type BenchContext } from './context.ts';
@@ -36,6 +36,8 @@ export interface Machine {
   kernel: string;
   node: string;
   postgres: string;
+  /** 1-minute load average at the start and the end: other work on a shared machine shows here. */
+  loadAverage: { start: number; end: number };
 }
 
 export interface BenchRun {
@@ -59,6 +61,7 @@ export interface BenchOptions {
 export async function runBench(options: BenchOptions): Promise<{ run: BenchRun; file: string }> {
   const { plan } = options;
   const started = performance.now();
+  const loadAtStart = loadavg()[0]!;
   const log = (line: string): void => options.log(`[${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${line}`);
   const db = await createBenchDatabase(options.serverUrl);
   try {
@@ -123,6 +126,7 @@ export async function runBench(options: BenchOptions): Promise<{ run: BenchRun; 
           kernel: release(),
           node: process.version,
           postgres,
+          loadAverage: { start: loadAtStart, end: loadavg()[0]! },
         },
         seconds: Math.round((performance.now() - started) / 1000),
         figures,

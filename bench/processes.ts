@@ -51,10 +51,10 @@ function stopper(child: ChildProcess, exited: Promise<number | null>): () => Pro
  * `pulse api` as its own process (its own core, as in production), logging at
  * warn so request logs do not dominate what is measured. It is ready once /readyz says so.
  */
-export async function startApi(options: { databaseUrl?: string; dataDir?: string; env?: Record<string, string> }): Promise<ApiServer> {
+export async function startApi(options: { databaseUrl?: string; dataDir?: string; env?: Record<string, string>; nodeArgs?: string[] }): Promise<ApiServer> {
   const port = await freePort();
   const adminToken = randomBytes(24).toString('hex');
-  const child = spawn(process.execPath, [PULSE_BIN, 'api'], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), PULSE_BIN, 'api'], {
     cwd: REPOSITORY_ROOT,
     env: {
       PATH: process.env.PATH ?? '',

@@ -129,7 +129,7 @@ export function formatReport(run: BenchRun): string {
   );
   return [
     `Pulse benchmark ${run.date}${run.quick ? ' (QUICK: sizes shrunk, figures not meaningful)' : ''}, ${run.seconds} s`,
-    `${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GB, Linux ${machine.kernel}, Node ${machine.node}`,
+    `${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GB, Linux ${machine.kernel}, Node ${machine.node}; load average ${machine.loadAverage.start.toFixed(1)} at start, ${machine.loadAverage.end.toFixed(1)} at end`,
     machine.postgres,
     '',
     figures,
