@@ -34,6 +34,8 @@ export interface ConsumerDeps {
   /** Where browsers reach the dashboard; OAuth callbacks are read against it. */
   publicUrl?: string | undefined;
   logger: Logger;
+  /** How long one relayed stream lasts before the browser must reconnect (tests shorten it to exercise resumption). */
+  streamMaxMs?: number | undefined;
 }
 
 const CODES: Record<number, string> = { 400: 'VALIDATION_FAILED', 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 429: 'RATE_LIMITED' };

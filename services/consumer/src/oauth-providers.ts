@@ -72,8 +72,12 @@ export function oidcProvider(options: { issuer: string; clientId: string; client
         expectedNonce: pending.nonce,
         idTokenExpected: true,
       });
-      const claims = tokens.claims();
-      if (claims === undefined) throw new Error('the issuer returned no ID token');
+      const idClaims = tokens.claims();
+      if (idClaims === undefined) throw new Error('the issuer returned no ID token');
+      // Many issuers put e-mail and name only in userinfo (oidc-provider's default, for one); its subject must match the ID token's.
+      const config = await configuration();
+      const extra = config.serverMetadata().userinfo_endpoint === undefined ? {} : await client.fetchUserInfo(config, tokens.access_token, idClaims.sub);
+      const claims: Record<string, unknown> & { sub: string } = { ...extra, ...idClaims };
       const identities = [`oidc:${claims.sub}`];
       const email = typeof claims.email === 'string' ? claims.email : undefined;
       if (email !== undefined && claims.email_verified === true) identities.push(`email:${email}`);

@@ -82,7 +82,7 @@ export function dashboardPage(assets: Assets, csrf: string): string {
     assets,
     `<header class="top">
 <h1>Pulse</h1>
-<label class="tenant-picker">Tenant <select id="tenant"></select></label>
+<span class="field tenant-picker"><label for="tenant">Tenant</label><select id="tenant"></select></span>
 <span id="user" class="user"></span>
 <form method="post" action="/logout" class="logout">
 <input type="hidden" name="_csrf" value="${escapeHtml(csrf)}">
@@ -108,15 +108,15 @@ export function dashboardPage(assets: Assets, csrf: string): string {
 <section aria-labelledby="messages-title">
 <h2 id="messages-title">Messages</h2>
 <form id="filters" class="filters">
-<label>Environment <select id="environment" name="environment"><option value="">All</option></select></label>
-<label>Time range <select id="range" name="range">
+<span class="field"><label for="environment">Environment</label><select id="environment" name="environment"><option value="">All</option></select></span>
+<span class="field"><label for="range">Time range</label><select id="range" name="range">
 <option value="all">All time</option>
 <option value="15m">Last 15 minutes</option>
 <option value="1h">Last hour</option>
 <option value="24h">Last 24 hours</option>
 <option value="7d">Last 7 days</option>
 <option value="custom">Custom…</option>
-</select></label>
+</select></span>
 <label class="custom" hidden>From <input id="since" name="since" type="datetime-local"></label>
 <label class="custom" hidden>Until <input id="until" name="until" type="datetime-local"></label>
 <button type="submit" class="custom" hidden>Apply</button>

@@ -34,7 +34,7 @@ function providersOf(config: ConsumerConfig): OAuthProvider[] {
 }
 
 /** Builds the dashboard from its configuration and listens; what `pulse consumer` and the demo run. */
-export async function startConsumer(options: { config: ConsumerConfig; logger?: Logger }): Promise<ConsumerServer> {
+export async function startConsumer(options: { config: ConsumerConfig; logger?: Logger; streamMaxMs?: number }): Promise<ConsumerServer> {
   const { config } = options;
   const logger = options.logger ?? createLogger({ service: 'consumer', level: config.LOG_LEVEL });
   const policy = config.ACCESS_FILE === undefined ? EMPTY_POLICY : loadAccessPolicy(config.ACCESS_FILE);
@@ -59,6 +59,7 @@ export async function startConsumer(options: { config: ConsumerConfig; logger?: 
       tenantName: config.TENANT_NAME,
       publicUrl: config.PUBLIC_URL,
       logger,
+      streamMaxMs: options.streamMaxMs,
     });
     await app.listen({ port: config.CONSUMER_PORT, host: config.CONSUMER_HOST });
   } catch (error) {

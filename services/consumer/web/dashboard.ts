@@ -184,7 +184,7 @@ async function start(): Promise<void> {
   byId('user').textContent = me.user.name;
   tenantSelect.replaceChildren(...me.tenants.map((t) => Object.assign(el('option', {}, t.name === t.id ? t.id : `${t.name} (${t.id})`), { value: t.id })));
   tenant = me.tenants[0]?.id ?? '';
-  (tenantSelect.closest('label') as HTMLElement).hidden = me.tenants.length < 2;
+  (tenantSelect.closest('.field') as HTMLElement).hidden = me.tenants.length < 2;
 
   tenantSelect.addEventListener('change', () => {
     tenant = tenantSelect.value;

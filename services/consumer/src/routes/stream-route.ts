@@ -10,7 +10,7 @@ import { answerApiFailure } from './data-routes.ts';
  * (missing nothing) and the session is checked again, so a sign-out or an
  * expired session also ends live access.
  */
-const MAX_STREAM_MS = 5 * 60_000;
+export const MAX_STREAM_MS = 5 * 60_000;
 const EVENT_ID = /^[0-9]{1,15}$/;
 
 /** The API's event stream, relayed so the browser never holds a key. */
@@ -47,7 +47,7 @@ export function streamRoute(app: FastifyInstance, deps: ConsumerDeps): void {
         body.destroy();
         if (!raw.writableEnded) raw.end();
       };
-      const limit = setTimeout(finish, MAX_STREAM_MS);
+      const limit = setTimeout(finish, deps.streamMaxMs ?? MAX_STREAM_MS);
       reply.hijack();
       raw.writeHead(200, {
         ...(reply.getHeaders() as Record<string, string>),
