@@ -116,3 +116,18 @@ export async function adminCreateKey(api: Pick<RunningApi, 'url' | 'adminToken'>
   const body = (await response.json()) as { key: string; id: string };
   return { key: body.key, keyId: body.id };
 }
+
+/**
+ * Starts the API the way an orchestrator would: a process that exits during
+ * start-up (its database briefly unreachable mid-migration) is started again.
+ */
+export async function startApiRestarting(options: ApiOptions, attempts = 10): Promise<{ api: RunningApi; failedStarts: number }> {
+  for (let failedStarts = 0; ; failedStarts++) {
+    try {
+      return { api: await startApi(options), failedStarts };
+    } catch (error) {
+      if (failedStarts + 1 >= attempts) throw error;
+      await sleep(500);
+    }
+  }
+}
