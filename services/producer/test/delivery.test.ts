@@ -4,7 +4,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createTenant, createTestDatabase, startApiProcess, type ApiProcess, type TestDatabase } from '@pulse/test-support';
 import { startProxy } from './forwarding-proxy.ts';
-import { FAST_RETRIES, countById, readAllMessages, runProducer, spooledIds, tempSpool } from './producer-process.ts';
+import { FAST_RETRIES, killLeftoverProducers, countById, readAllMessages, runProducer, spooledIds, tempSpool } from './producer-process.ts';
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -26,6 +26,7 @@ describe('producer delivery against the real API', () => {
     api = await startApiProcess({ databaseUrl: db.url });
   });
   after(async () => {
+    killLeftoverProducers();
     await api?.stop();
     await db?.drop();
   });

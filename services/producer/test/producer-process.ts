@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +27,13 @@ export interface ProducerProcess {
 /** Settings that keep tests fast: short backoff, a short retry budget. */
 export const FAST_RETRIES = { RETRY_BASE_DELAY: '20ms', RETRY_MAX_DELAY: '100ms', RETRY_MAX_TIME: '1s', RETRY_MAX_ATTEMPTS: '4' };
 
+const running = new Set<ChildProcess>();
+
+/** Kills producers a failed test left running, so the test file still ends. */
+export function killLeftoverProducers(): void {
+  for (const child of running) child.kill('SIGKILL');
+}
+
 /** `node bin/pulse.js producer` as its own process, as a CronJob or a Deployment runs it. */
 export function spawnProducer(env: Record<string, string>): ProducerProcess {
   const child = spawn(process.execPath, [PULSE_BIN, 'producer'], {
@@ -34,6 +41,8 @@ export function spawnProducer(env: Record<string, string>): ProducerProcess {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let stdout = '';
   let stderr = '';
   const waiters = new Set<() => void>();

@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTenant, createTestDatabase, startApiProcess, type ApiProcess, type TestDatabase } from '@pulse/test-support';
 import { startProxy } from './forwarding-proxy.ts';
-import { FAST_RETRIES, countById, freePort, readAllMessages, runProducer, spawnProducer, spooledIds, tempSpool, type LogLine } from './producer-process.ts';
+import { FAST_RETRIES, killLeftoverProducers, countById, freePort, readAllMessages, runProducer, spawnProducer, spooledIds, tempSpool, type LogLine } from './producer-process.ts';
 
 const idsOf = (logs: readonly LogLine[], msg: string): string[] => logs.filter((line) => line.msg === msg).map((line) => line.message_id!);
 
@@ -25,6 +25,7 @@ describe('producer spool against the real API', () => {
     api = await startApiProcess({ databaseUrl: db.url, env: { PORT: String(port) } });
   });
   after(async () => {
+    killLeftoverProducers();
     await api?.stop();
     await db?.drop();
   });
