@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { AppDependencies, PulseApp, Services } from './app-types.ts';
+import { ChangeNotifier } from './domain/change-notifier.ts';
 import { IngestWriter } from './domain/ingest-writer.ts';
 import { KeyCache } from './domain/key-cache.ts';
 import { Lifecycle } from './domain/lifecycle.ts';
@@ -53,7 +54,11 @@ export async function buildApp(deps: AppDependencies): Promise<BuiltApp> {
 
   let hub: StreamHub | undefined;
   const metrics = new ApiMetrics({ poolStats: () => deps.db.poolStats(), subscribers: () => hub?.subscriberCount() ?? 0 });
-  const messages = new MessagesRepository(deps.db, (operation, work) => metrics.timed(operation, work));
+  const notifier = new ChangeNotifier(deps.db, deps.logger);
+  const messages = new MessagesRepository(deps.db, {
+    time: (operation, work) => metrics.timed(operation, work),
+    stored: (tenantId) => notifier.changed(tenantId),
+  });
   const tenants = new TenantsRepository(deps.db, deps.migrations);
   hub = new StreamHub(deps.db, messages, deps.logger, (message) => {
     const seconds = ApiMetrics.secondsBetween(message.created_at, Date.now());
@@ -84,7 +89,7 @@ export async function buildApp(deps: AppDependencies): Promise<BuiltApp> {
     const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) };
     metrics.httpRequests.inc(labels);
     metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
-    request.log.info({ method: request.method, route: request.routeOptions.url ?? 'unknown', status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    request.log.info({ method: request.method, route: request.routeOptions.url ?? 'unknown', status: reply.statusCode, ms: Math.round(reply.elapsedTime), tenant: request.tenant?.id }, 'request');
   });
   app.addHook('onReady', () => services.hub.start());
   app.addHook('preClose', async () => {
@@ -93,6 +98,7 @@ export async function buildApp(deps: AppDependencies): Promise<BuiltApp> {
   });
   app.addHook('onClose', async () => {
     await services.writer.whenIdle();
+    await notifier.flush();
     await services.hub.stop();
   });
 

@@ -24,7 +24,11 @@ export interface PoolStats {
  */
 export interface Database extends Queryable {
   readonly kind: 'postgres' | 'embedded';
-  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Runs work in a transaction. `prelude` is trusted SQL (no parameters) sent
+   * together with BEGIN, saving round trips on the hot path.
+   */
+  transaction<T>(work: (tx: Queryable) => Promise<T>, prelude?: string): Promise<T>;
   /**
    * Calls onNotify for every NOTIFY on the channel. onResync is called after a
    * lost listening connection is back, since notifications sent meanwhile are gone.

@@ -6,6 +6,11 @@ export function isTenantId(value: string): boolean {
   return TENANT_ID.test(value);
 }
 
+/** Quotes an SQL string literal; callers only pass names built from validated tenant ids. */
+export function quoteLiteral(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
 /** Quotes an SQL identifier; callers only pass names built from validated tenant ids. */
 export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;

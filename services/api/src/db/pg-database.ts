@@ -45,7 +45,7 @@ export function createPgDatabase(settings: PgSettings): Database {
     query: plain.query,
     exec: plain.exec,
 
-    async transaction(work) {
+    async transaction(work, prelude) {
       const client = await pool.connect();
       let broken = false;
       // pg-pool drops its error listener from a checked-out client; a backend killed
@@ -56,7 +56,7 @@ export function createPgDatabase(settings: PgSettings): Database {
       };
       client.on('error', onLost);
       try {
-        await client.query('BEGIN');
+        await client.query(prelude === undefined ? 'BEGIN' : `BEGIN; ${prelude}`);
         const result = await work(wrap(client));
         await client.query('COMMIT');
         return result;

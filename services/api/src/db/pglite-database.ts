@@ -25,7 +25,11 @@ export async function createPgliteDatabase(dataDir: string | undefined): Promise
     kind: 'embedded',
     query: plain.query,
     exec: plain.exec,
-    transaction: (work) => db.transaction((tx) => work(wrap(tx))),
+    transaction: (work, prelude) =>
+      db.transaction(async (tx) => {
+        if (prelude !== undefined) await tx.exec(prelude);
+        return work(wrap(tx));
+      }),
     async listen(channel, onNotify) {
       const unlisten = await db.listen(channel, onNotify);
       return unlisten;

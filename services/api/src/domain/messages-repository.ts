@@ -23,7 +23,6 @@ export interface ListFilter {
 }
 
 export const NEW_MESSAGE_CHANNEL = 'pulse_messages';
-const INSERT_LOCK_CLASS = 7_283_003;
 const UTC_MICROS = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
 
 function columns(alias: string): string {
@@ -73,12 +72,25 @@ export type OperationTimer = <T>(operation: string, work: () => Promise<T>) => P
 
 const untimed: OperationTimer = (_operation, work) => work();
 
+export interface RepositoryHooks {
+  /** Records the duration of each operation. */
+  time?: OperationTimer;
+  /** Called after a commit that stored at least one message of the tenant. */
+  stored?: (tenantId: string) => void;
+}
+
 /** Every read and write of tenant messages; each call is one tenant-scoped transaction. */
 export class MessagesRepository {
+  private readonly time: OperationTimer;
+  private readonly stored: (tenantId: string) => void;
+
   constructor(
     private readonly db: Database,
-    private readonly time: OperationTimer = untimed,
-  ) {}
+    hooks: RepositoryHooks = {},
+  ) {
+    this.time = hooks.time ?? untimed;
+    this.stored = hooks.stored ?? (() => undefined);
+  }
 
   /**
    * Stores messages in one transaction and one statement. The caller ensures
@@ -87,9 +99,7 @@ export class MessagesRepository {
    */
   async insertMany(tenant: TenantRef, messages: readonly MessageToStore[]): Promise<InsertOutcome[]> {
     if (messages.length === 0) return [];
-    return this.time('insert', () => withTenant(this.db, tenant, async (tx) => {
-      // The lock makes ids visible in commit order within the tenant; NOTIFY is delivered at commit.
-      await tx.query(`SELECT pg_advisory_xact_lock($1, hashtext($2)), pg_notify('${NEW_MESSAGE_CHANNEL}', $2)`, [INSERT_LOCK_CLASS, tenant.id]);
+    const outcomes = await this.time('insert', () => withTenant(this.db, tenant, async (tx) => {
       const params = arrays(messages);
       const inserted = await tx.query<MessageRow>(
         `INSERT INTO messages AS m (message_id, datetime, environment, source, payload)
@@ -118,7 +128,9 @@ export class MessagesRepository {
         if (!outcome) throw new Error(`message ${m.messageId} was neither stored nor found`);
         return outcome;
       });
-    }));
+    }, { serializeInserts: true }));
+    if (outcomes.some((o) => o.status === 'stored')) this.stored(tenant.id);
+    return outcomes;
   }
 
   /** Newest first, by id: new arrivals never shift a page already read. */

@@ -39,7 +39,6 @@ export function requireScope(keys: KeyCache, scope: ApiKeyScope): onRequestHookH
       throw new PulseError('FORBIDDEN', `this API key lacks the "${scope}" scope`);
     }
     request.tenant = record.tenant;
-    request.log = request.log.child({ tenant: record.tenant.id, key_id: record.id });
   };
 }
 

@@ -78,8 +78,9 @@ export function installErrorHandling(app: FastifyInstance, onError: (request: Fa
   app.setErrorHandler((error, request, reply) => {
     const pulseError = toPulseError(error);
     onError(request, pulseError);
-    if (pulseError.status >= 500) request.log.error({ err: error, code: pulseError.code }, 'request failed');
-    else request.log.info({ code: pulseError.code, reason: pulseError.message }, 'request rejected');
+    const tenant = request.tenant?.id;
+    if (pulseError.status >= 500) request.log.error({ err: error, code: pulseError.code, tenant }, 'request failed');
+    else request.log.info({ code: pulseError.code, reason: pulseError.message, tenant }, 'request rejected');
     return sendError(reply, pulseError);
   });
   app.setNotFoundHandler((request, reply) =>
