@@ -9,6 +9,7 @@ import { Lifecycle } from './domain/lifecycle.ts';
 import { MessagesRepository } from './domain/messages-repository.ts';
 import { StreamHub } from './domain/stream-hub.ts';
 import { TenantsRepository } from './domain/tenants-repository.ts';
+import { answerClientError } from './plugins/client-errors.ts';
 import { installErrorHandling } from './plugins/error-handler.ts';
 import { registerHttpHygiene } from './plugins/http-hygiene.ts';
 import { registerOpenApi } from './plugins/openapi.ts';
@@ -44,6 +45,7 @@ export async function buildApp(deps: AppDependencies): Promise<BuiltApp> {
     keepAliveTimeout: 5_000,
     connectionTimeout: 0,
     return503OnClosing: true,
+    clientErrorHandler: answerClientError,
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
