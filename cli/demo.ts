@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { createLogger } from '@pulse/logger';
 import { loadApiConfig, startApiServer, type ApiServer } from '@pulse/api';
 import { startProducer } from '@pulse/producer';
+import { loadConsumerConfig, startConsumer } from '@pulse/consumer';
 import type { Env } from './main.ts';
 
 const DEMO_TENANT = 'demo';
@@ -52,6 +53,10 @@ export async function startDemo(env: Env): Promise<void> {
     source: 'demo-producer',
     spoolDir: join(resolve(config.PULSE_DATA_DIR), 'producer-spool'),
   });
+  const dashboard = await startConsumer({
+    config: loadConsumerConfig({ CONSUMER_PORT: '3001', LOG_LEVEL: 'warn', ...env, API_BASE_URL: url }),
+  });
+  const signInLink = await dashboard.createSignInLink(key);
   process.stdout.write(
     [
       '',
@@ -61,6 +66,10 @@ export async function startDemo(env: Env): Promise<void> {
       `  Tenant    ${DEMO_TENANT}`,
       `  API key   ${key}`,
       '  Producer  demo-producer sends a message to prod and test every 2 s',
+      `  Dashboard ${dashboard.url}`,
+      '',
+      'Open the dashboard (this one-time link signs you in; it works once, for 15 minutes):',
+      `  ${signInLink}`,
       '',
       'Try it:',
       `  curl -s -X POST ${url}/api/messages -H "Authorization: Bearer ${key}" -H 'content-type: application/json' -d '{"datetime":"2026-01-31T12:00:00Z","environment":"test"}'`,
@@ -77,6 +86,7 @@ export async function startDemo(env: Env): Promise<void> {
     setTimeout(() => process.exit(1), 10_000).unref();
     producer
       .stop()
+      .then(() => dashboard.stop())
       .then(() => server.stop())
       .then(
         () => process.exit(0),

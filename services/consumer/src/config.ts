@@ -5,7 +5,7 @@ export const consumerConfigSpec = {
   CONSUMER_HOST: string({ description: 'Address the dashboard binds to', default: '0.0.0.0' }),
   API_BASE_URL: url({ description: 'Base URL of the Pulse API the dashboard reads from', default: 'http://api-service:80' }),
   TENANT_NAME: optional(string({ description: 'Restrict this dashboard to one tenant id (a one-tenant dashboard); other tenants cannot sign in' })),
-  PUBLIC_URL: optional(url({ description: 'Address browsers use to reach the dashboard; required for OIDC/GitHub sign-in (the redirect URI is PUBLIC_URL/auth/callback)' })),
+  PUBLIC_URL: optional(url({ description: 'Address browsers use to reach the dashboard; required for OIDC/GitHub sign-in (redirect URIs PUBLIC_URL/auth/oidc/callback and PUBLIC_URL/auth/github/callback)' })),
   SESSION_SECRET: optional(string({ description: 'Signs session cookies; at least 32 characters. Required with REDIS_URL (replicas must share it); unset otherwise means a random one per process', secret: true, pattern: /^.{32,}$/s })),
   SESSION_TTL: duration({ description: 'How long a session lasts without activity', default: 8 * 3_600_000, minMs: 60_000 }),
   REDIS_URL: optional(url({ description: 'Redis for sessions and sign-in links shared by several replicas; unset keeps them in memory (one replica only)', protocols: ['redis:', 'rediss:'], secret: true })),

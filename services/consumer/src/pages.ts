@@ -99,7 +99,7 @@ export function dashboardPage(assets: Assets, csrf: string): string {
 <div class="card"><h2>Total messages</h2><p id="stat-total" class="figure">–</p></div>
 <div class="card"><h2>Per environment</h2><ul id="stat-envs" class="envs"></ul></div>
 <div class="card"><h2>Last message</h2><p id="stat-last" class="figure small">–</p></div>
-<div class="card"><h2>Messages per minute</h2><p id="stat-rate" class="figure">–</p></div>
+<div class="card"><h2>Messages in the last minute</h2><p id="stat-rate" class="figure">–</p></div>
 </section>
 <section class="chart-box" aria-labelledby="chart-title">
 <h2 id="chart-title">Messages per minute, last hour</h2>

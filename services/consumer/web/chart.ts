@@ -13,7 +13,8 @@ export interface ChartData {
 export function toChartData(stats: Stats): ChartData {
   const step = stats.bucket_seconds;
   const from = Math.floor(Date.parse(stats.from) / 1000 / step) * step;
-  const to = Math.floor(Date.parse(stats.to) / 1000 / step) * step;
+  // The API's window may end in a minute that has not started yet; the chart stops at now.
+  const to = Math.floor(Math.min(Date.parse(stats.to), Date.now()) / 1000 / step) * step;
   const xs: number[] = [];
   for (let t = from; t <= to; t += step) xs.push(t);
   const environments = [...new Set(stats.buckets.map((b) => b.environment))].sort();
@@ -53,7 +54,7 @@ export class RateChart {
         height: HEIGHT,
         scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
         axes: [{}, { label: 'per minute' }],
-        series: [{}, ...chart.environments.map((name, i) => ({ label: name, stroke: PALETTE[i % PALETTE.length], width: 2 }))],
+        series: [{}, ...chart.environments.map((name, i) => ({ label: name, stroke: PALETTE[i % PALETTE.length], width: 2, points: { show: false } }))],
       },
       chart.data,
       this.host,

@@ -149,12 +149,16 @@ function fillEnvironments(environments: string[]): void {
 }
 
 async function refreshStats(): Promise<void> {
-  const [info, stats] = await Promise.all([getJson<TenantInfo>('/api/tenants', { tenant }), getJson<Stats>('/api/stats', { tenant, window: '1h', bucket: '1m' })]);
+  const [info, stats, recent] = await Promise.all([
+    getJson<TenantInfo>('/api/tenants', { tenant }),
+    getJson<Stats>('/api/stats', { tenant, window: '1h', bucket: '1m' }),
+    getJson<Stats>('/api/stats', { tenant, window: '2m', bucket: '10s' }),
+  ]);
   renderTenantStats(info);
   fillEnvironments(Object.keys(info.statistics.environments));
   if (info.statistics.last_message !== null) noteMessage(info.statistics.last_message);
   else renderAge(lastMessage);
-  renderRate(stats);
+  renderRate(recent);
   chart.update(toChartData(stats));
 }
 

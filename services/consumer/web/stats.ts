@@ -13,11 +13,10 @@ export function renderTenantStats(info: TenantInfo): void {
   byId('stat-last').textContent = formatTime(info.statistics.last_message);
 }
 
-/** Messages in the last complete minute, all environments together. */
+/** Messages in the last 60 seconds, all environments together, from 10-second buckets. */
 export function lastMinuteRate(stats: Stats, now = Date.now()): number {
-  const step = stats.bucket_seconds * 1000;
-  const current = Math.floor(now / step) * step;
-  return stats.buckets.filter((b) => Date.parse(b.start) === current - step).reduce((sum, b) => sum + b.count, 0);
+  const from = now - 60_000;
+  return stats.buckets.filter((b) => Date.parse(b.start) >= from - stats.bucket_seconds * 500).reduce((sum, b) => sum + b.count, 0);
 }
 
 export function renderRate(stats: Stats): void {
