@@ -7,7 +7,7 @@ export const consumerConfigSpec = {
   TENANT_NAME: optional(string({ description: 'Restrict this dashboard to one tenant id (a one-tenant dashboard); other tenants cannot sign in' })),
   PUBLIC_URL: optional(url({ description: 'Address browsers use to reach the dashboard; required for OIDC/GitHub sign-in (redirect URIs PUBLIC_URL/auth/oidc/callback and PUBLIC_URL/auth/github/callback)' })),
   SESSION_SECRET: optional(string({ description: 'Signs session cookies; at least 32 characters. Required with REDIS_URL (replicas must share it); unset otherwise means a random one per process', secret: true, pattern: /^.{32,}$/s })),
-  SESSION_TTL: duration({ description: 'How long a session lasts without activity', default: 8 * 3_600_000, minMs: 60_000 }),
+  SESSION_TTL: duration({ description: 'How long a session lasts after sign-in', default: 8 * 3_600_000, minMs: 60_000 }),
   REDIS_URL: optional(url({ description: 'Redis for sessions and sign-in links shared by several replicas; unset keeps them in memory (one replica only)', protocols: ['redis:', 'rediss:'], secret: true })),
   COOKIE_SECURE: oneOf(['auto', 'true', 'false'] as const, { description: '"auto" marks cookies Secure when the request came over TLS (X-Forwarded-Proto counts with TRUST_PROXY)', default: 'auto' }),
   TRUST_PROXY: boolean({ description: 'Trust X-Forwarded-* headers (behind an ingress or load balancer that terminates TLS)', default: false }),

@@ -78,7 +78,7 @@ describe('dashboard in a browser', () => {
     await writeFile(join(dir, 'b.key'), `${await readKey(api, 'tenant-b')}\n`);
     await writeFile(
       join(dir, 'access.json'),
-      JSON.stringify({ users: { 'oidc:alice': ['tenant-a'], 'email:bob@example.test': ['tenant-b'] }, tenants: { 'tenant-a': { read_key: readA }, 'tenant-b': { read_key_file: 'b.key' } } }),
+      JSON.stringify({ users: { 'oidc:alice': ['tenant-a'], 'email:bob@example.test': ['tenant-b'], 'oidc:dave': ['tenant-a', 'tenant-b'] }, tenants: { 'tenant-a': { read_key: readA }, 'tenant-b': { read_key_file: 'b.key' } } }),
     );
     const old = Date.now() - 3 * 3_600_000;
     const batch = Array.from({ length: 130 }, (_, i) => ({ datetime: new Date(old + i * 1000).toISOString(), environment: i % 3 === 0 ? 'test' : 'prod', source: 'seed', payload: { i } }));
@@ -187,12 +187,38 @@ describe('dashboard in a browser', () => {
       await page.waitForFunction(() => document.querySelectorAll('#messages tbody tr').length < 40);
       assert.equal(await page.getByText('seed', { exact: true }).count(), 0, 'the three-hour-old seed is outside the range');
 
+      await page.getByLabel('Time range').selectOption('custom');
+      const from = new Date(Date.now() - 3 * 3_600_000 - 60_000);
+      const local = (d: Date): string => new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+      await page.getByLabel('From').fill(local(from));
+      await page.getByLabel('Until').fill(local(new Date(from.getTime() + 30 * 60_000)));
+      await page.getByRole('button', { name: 'Apply' }).click();
+      await page.locator('#live', { hasText: 'Not live' }).waitFor();
+      await page.waitForFunction(() => document.querySelectorAll('#messages tbody tr').length === 100);
+      assert.deepEqual([...new Set(await page.locator('#messages tbody td:nth-child(5)').allTextContents())], ['seed']);
+
       await page.getByLabel('Time range').selectOption('all');
       await page.locator('#messages tbody tr').nth(99).waitFor();
       const before = await page.locator('#messages tbody tr').count();
       await page.getByRole('button', { name: 'Load older' }).click();
       await page.waitForFunction((n) => document.querySelectorAll('#messages tbody tr').length > n, before);
       assert.ok((await page.locator('#messages tbody tr').count()) > 100);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('the age of the last message turns amber, then red, when producers stop', async () => {
+    const { context, page } = await newPage();
+    try {
+      await page.clock.install();
+      await signInWithKey(page, keyA);
+      await page.locator('#health-age[data-level="ok"]').waitFor();
+      await page.clock.fastForward('03:00');
+      await page.locator('#health-age[data-level="warn"]').waitFor();
+      await page.clock.fastForward('03:00');
+      await page.locator('#health-age[data-level="bad"]').waitFor();
+      assert.match((await page.locator('#health-age').textContent()) ?? '', /min ago/);
     } finally {
       await context.close();
     }
@@ -243,6 +269,17 @@ describe('dashboard in a browser', () => {
       assert.equal(await bob.page.getByText('sensor-1').count(), 0);
     } finally {
       await bob.context.close();
+    }
+    const dave = await newPage();
+    try {
+      await signInWithOidc(dave.page, 'dave');
+      await dave.page.waitForURL(`${dashboard.url}/dashboard`);
+      await dave.page.getByText('sensor-1').first().waitFor();
+      await dave.page.getByLabel('Tenant').selectOption('tenant-b');
+      await dave.page.getByText('tenant-b-secret').waitFor();
+      assert.equal(await dave.page.getByText('sensor-1').count(), 0, 'switching tenants replaces the view');
+    } finally {
+      await dave.context.close();
     }
     const carol = await newPage();
     try {

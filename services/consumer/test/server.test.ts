@@ -207,6 +207,32 @@ describe('dashboard server', () => {
     }
   });
 
+  test('behind a TLS proxy the cookie is Secure; an unreachable API is reported, not fatal', async () => {
+    const proxied = await start({ TRUST_PROXY: 'true' });
+    const deadApi = await startConsumer({ config: loadConsumerConfig({ API_BASE_URL: 'http://127.0.0.1:9', CONSUMER_PORT: '0', CONSUMER_HOST: '127.0.0.1', LOG_LEVEL: 'silent' }) });
+    try {
+      const page = await fetch(`${proxied.url}/`, { headers: { 'x-forwarded-proto': 'https' } });
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1]!;
+      const cookie = page.headers.getSetCookie().find((c) => c.startsWith('pulse_session='))!;
+      const response = await fetch(`${proxied.url}/login/key`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'x-forwarded-proto': 'https', cookie: cookie.split(';')[0]!, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ _csrf: csrf, api_key: readA }).toString(),
+      });
+      assert.equal(response.headers.get('location'), '/dashboard');
+      assert.match(response.headers.getSetCookie().find((c) => c.startsWith('pulse_session=')) ?? '', /; Secure/i);
+
+      const visitor = new HttpSession(deadApi.url);
+      assert.equal((await visitor.signInWithKey(readA)).headers.get('location'), '/?error=api');
+      const link = await fetch(`${deadApi.url}/?error=api`);
+      assert.match(await link.text(), /The API could not be reached/);
+    } finally {
+      await proxied.stop();
+      await deadApi.stop();
+    }
+  });
+
   test('configuration names every problem', () => {
     assert.throws(() => loadConsumerConfig({ CONSUMER_PORT: 'x', SESSION_SECRET: 'short' }), /CONSUMER_PORT="x" must be an integer[\s\S]*SESSION_SECRET must match/);
     assert.throws(() => loadConsumerConfig({ REDIS_URL: 'redis://x', OIDC_ISSUER: 'https://issuer.example' }), (error: Error) => {
