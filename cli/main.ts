@@ -1,6 +1,5 @@
 import { ConfigError } from '@pulse/config';
-import { apiCommand, devCommand, migrateCommand } from './process-commands.ts';
-import { keyCommand, tenantCommand } from './tenant-commands.ts';
+import { UsageError } from './usage-error.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -25,16 +24,17 @@ export async function run(argv: string[], env: Env): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
+      // Each command loads only what it needs: `pulse producer` never loads the API.
       case 'tenant':
-        return await tenantCommand(rest, env);
+        return await (await import('./tenant-commands.ts')).tenantCommand(rest, env);
       case 'key':
-        return await keyCommand(rest, env);
+        return await (await import('./tenant-commands.ts')).keyCommand(rest, env);
       case 'migrate':
-        return await migrateCommand(env);
+        return await (await import('./process-commands.ts')).migrateCommand(env);
       case 'api':
-        return await apiCommand(env);
+        return await (await import('./process-commands.ts')).apiCommand(env);
       case 'dev':
-        return await devCommand(env);
+        return await (await import('./process-commands.ts')).devCommand(env);
       case 'consumer': {
         const { main } = await import('@pulse/consumer');
         return await main(env);
@@ -67,4 +67,3 @@ export async function run(argv: string[], env: Env): Promise<number> {
   }
 }
 
-export class UsageError extends Error {}

@@ -1,6 +1,5 @@
 import { createLogger } from '@pulse/logger';
 import { loadApiConfig, main as apiMain, migrate, openDatabase, readMigrations } from '@pulse/api';
-import { startDemo } from './demo.ts';
 import type { Env } from './main.ts';
 
 export async function migrateCommand(env: Env): Promise<number> {
@@ -27,6 +26,7 @@ export async function apiCommand(env: Env): Promise<number> {
 }
 
 export async function devCommand(env: Env): Promise<number> {
+  const { startDemo } = await import('./demo.ts');
   await startDemo(env);
   return new Promise<number>(() => undefined);
 }

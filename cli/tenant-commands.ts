@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { TENANT_ID_PATTERN, type ApiKeyScope } from '@pulse/contract';
 import { toTenantBody } from '@pulse/api';
-import { UsageError, type Env } from './main.ts';
+import type { Env } from './main.ts';
+import { UsageError } from './usage-error.ts';
 import { withOperatorDatabase } from './operator-database.ts';
 
 const TENANT_ID = new RegExp(TENANT_ID_PATTERN);
