@@ -18,7 +18,7 @@ describe('dashboard server', () => {
 
   before(async () => {
     db = await createTestDatabase('consumer_srv');
-    api = await startApiProcess({ databaseUrl: db.url });
+    api = await startApiProcess({ databaseUrl: db.url, env: { KEY_CACHE_TTL: '0' } });
     keyA = await createTenant(api, 'tenant-a');
     const keyB = await createTenant(api, 'tenant-b');
     readA = await readKey(api, 'tenant-a');
@@ -231,6 +231,18 @@ describe('dashboard server', () => {
       await proxied.stop();
       await deadApi.stop();
     }
+  });
+
+  test('a revoked key ends the key sign-in with 401, not a redirect loop', async () => {
+    const key = await readKey(api, 'tenant-a');
+    const visitor = new HttpSession(dashboard.url);
+    assert.equal((await visitor.signInWithKey(key)).headers.get('location'), '/dashboard');
+    const keyId = /^pulse_([0-9a-f]{16})_/.exec(key)![1]!;
+    const revoked = await fetch(`${api.url}/admin/tenants/tenant-a/keys/${keyId}`, { method: 'DELETE', headers: { authorization: `Bearer ${api.adminToken}` } });
+    assert.ok(revoked.ok, `revoking: ${revoked.status}`);
+    assert.equal((await visitor.get('/api/messages')).status, 401);
+    assert.equal((await visitor.get('/api/user')).status, 401, 'the session is gone');
+    assert.equal((await visitor.get('/dashboard')).headers.get('location'), '/');
   });
 
   test('configuration names every problem', () => {

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ConsumerDeps } from '../app.ts';
 import { ApiError } from '../api-client.ts';
 import { tenantAccess } from '../session.ts';
@@ -22,10 +22,23 @@ export const messagesQuerySchema = {
   additionalProperties: false,
 } as const;
 
-/** Passes an API refusal through as it is (its body is already the shared error shape), anything else as 502. */
-export function answerApiFailure(reply: FastifyReply, error: unknown): FastifyReply {
+/**
+ * Passes an API refusal through as it is (its body is already the shared error
+ * shape), anything else as 502. A key the API no longer accepts ends a key
+ * sign-in (the browser goes back to sign-in); a configured key that fails is
+ * an operator's problem, shown as 403 rather than sending the user round in circles.
+ */
+export async function answerApiFailure(request: FastifyRequest, reply: FastifyReply, error: unknown): Promise<FastifyReply> {
+  if (error instanceof ApiError && error.status === 401) {
+    if (request.session.user?.via === 'key') {
+      await request.session.destroy();
+      return reply.code(401).send({ error: 'the API no longer accepts your key; sign in again', code: 'UNAUTHENTICATED' });
+    }
+    request.log.warn('the API refused the configured read key of a tenant');
+    return reply.code(403).send({ error: "the API refused the dashboard's key for this tenant", code: 'FORBIDDEN' });
+  }
   if (error instanceof ApiError) return reply.code(error.status).send(error.body ?? { error: 'the API refused', code: 'INTERNAL' });
-  reply.log.warn({ err: error }, 'the API could not be reached');
+  request.log.warn({ err: error }, 'the API could not be reached');
   return reply.code(502).send({ error: 'the API could not be reached', code: 'DATABASE_UNAVAILABLE' });
 }
 
@@ -45,7 +58,7 @@ export function dataRoutes(app: FastifyInstance, deps: ConsumerDeps): void {
     try {
       return noStore(reply).send(await deps.api.tenant(access.key));
     } catch (error) {
-      return answerApiFailure(reply, error);
+      return answerApiFailure(request, reply, error);
     }
   });
 
@@ -56,7 +69,7 @@ export function dataRoutes(app: FastifyInstance, deps: ConsumerDeps): void {
     try {
       return noStore(reply).send(await deps.api.messages(access.key, { ...filters, limit: limit === undefined ? undefined : Number(limit) }));
     } catch (error) {
-      return answerApiFailure(reply, error);
+      return answerApiFailure(request, reply, error);
     }
   });
 
@@ -69,7 +82,7 @@ export function dataRoutes(app: FastifyInstance, deps: ConsumerDeps): void {
       try {
         return noStore(reply).send(await deps.api.stats(access.key, request.query.window ?? '1h', request.query.bucket ?? '1m', request.query.environment));
       } catch (error) {
-        return answerApiFailure(reply, error);
+        return answerApiFailure(request, reply, error);
       }
     },
   );

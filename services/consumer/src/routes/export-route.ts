@@ -32,7 +32,7 @@ export function exportRoute(app: FastifyInstance, deps: ConsumerDeps): void {
         cursor = page.next_cursor ?? undefined;
       } while (cursor !== undefined && messages.length < EXPORT_MAX_ROWS);
     } catch (error) {
-      return answerApiFailure(reply, error);
+      return answerApiFailure(request, reply, error);
     }
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     const filename = `pulse-${access.tenant.id.replace(/[^a-z0-9-]/g, '')}-${stamp}.${format}`;

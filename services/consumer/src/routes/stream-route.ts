@@ -36,7 +36,7 @@ export function streamRoute(app: FastifyInstance, deps: ConsumerDeps): void {
       try {
         upstream = await deps.api.stream(access.key, { environment: request.query.environment, lastEventId, signal: upstreamAbort.signal });
       } catch (error) {
-        return answerApiFailure(reply, error);
+        return answerApiFailure(request, reply, error);
       }
       if (upstream.body === null) return reply.code(502).send({ error: 'the API sent no stream', code: 'INTERNAL' });
       const body = Readable.fromWeb(upstream.body as WebReadableStream<Uint8Array>);
