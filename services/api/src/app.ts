@@ -10,7 +10,8 @@ import { MessagesRepository } from './domain/messages-repository.ts';
 import { StreamHub } from './domain/stream-hub.ts';
 import { TenantsRepository } from './domain/tenants-repository.ts';
 import { answerClientError } from './plugins/client-errors.ts';
-import { installErrorHandling } from './plugins/error-handler.ts';
+import { installErrorHandling, sendError, toPulseError } from './plugins/error-handler.ts';
+import { registerExactJson } from './plugins/exact-json.ts';
 import { registerHttpHygiene } from './plugins/http-hygiene.ts';
 import { registerOpenApi } from './plugins/openapi.ts';
 import { registerRateLimit } from './plugins/rate-limit.ts';
@@ -46,6 +47,8 @@ export async function buildApp(deps: AppDependencies): Promise<BuiltApp> {
     connectionTimeout: 0,
     return503OnClosing: true,
     clientErrorHandler: answerClientError,
+    // Errors the router raises itself (a malformed URL, an over-long path parameter) get the shared error body too.
+    frameworkErrors: (error, _request, reply) => sendError(reply, toPulseError(error)),
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
@@ -81,6 +84,7 @@ export async function buildApp(deps: AppDependencies): Promise<BuiltApp> {
 
   app.decorateRequest('tenant', null);
   app.removeContentTypeParser('text/plain');
+  registerExactJson(app);
   installErrorHandling(app, (request, error) => {
     if (request.method === 'POST' && request.routeOptions.url?.startsWith('/api/messages')) metrics.rejected(error.code, request.tenant?.id);
   });
