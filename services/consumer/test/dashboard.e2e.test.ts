@@ -300,6 +300,9 @@ describe('dashboard in a browser', () => {
       }
       assert.equal(await page.getByText('tenant-b-secret').count(), 0);
       assert.equal(await page.locator('#tenant option').count(), 1);
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.waitForURL(`${dashboard.url}/`);
+      assert.equal((await page.request.get(`${dashboard.url}/api/messages`)).status(), 401);
     } finally {
       await context.close();
     }
