@@ -26,6 +26,8 @@ export interface LoggerSettings {
   service: string;
   level?: string;
   destination?: DestinationStream;
+  /** Fields added to every line, computed when it is written (the active trace id, say). */
+  mixin?: () => object;
 }
 
 /** JSON logs on stdout with the service name; secrets are redacted by path. */
@@ -36,6 +38,7 @@ export function createLogger(settings: LoggerSettings): Logger {
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     formatters: { level: (label) => ({ level: label }) },
+    ...(settings.mixin ? { mixin: settings.mixin } : {}),
   };
   return settings.destination ? pino(options, settings.destination) : pino(options);
 }
