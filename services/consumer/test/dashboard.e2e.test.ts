@@ -1,38 +1,23 @@
 /// <reference lib="dom" />
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { createTenant, createTestDatabase, REPOSITORY_ROOT, startApiProcess, type ApiProcess, type TestDatabase } from '@pulse/test-support';
-import { loadConsumerConfig, startConsumer, type ConsumerServer } from '../src/index.ts';
-import { postMessage, readKey } from './http-session.ts';
-import { startTestIssuer, type TestIssuer } from './oidc-issuer.ts';
+import { REPOSITORY_ROOT } from '@pulse/test-support';
+import type { ConsumerServer } from '../src/index.ts';
+import { startE2eWorld, XSS_SOURCE, type E2eWorld } from './e2e-fixture.ts';
+import { postMessage } from './http-session.ts';
 
 const SCREENSHOTS = join(REPOSITORY_ROOT, 'services/consumer/test/screenshots');
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const XSS_SOURCE = '<img src=x onerror="window.__xss=1;alert(1)">';
-const XSS_PAYLOAD = { html: '<script>window.__xss=2;alert(2)</script>' };
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 describe('dashboard in a browser', () => {
-  let db: TestDatabase;
-  let api: ApiProcess;
-  let issuer: TestIssuer;
+  let world: E2eWorld;
+  let api: E2eWorld['api'];
+  let issuer: E2eWorld['issuer'];
   let dashboard: ConsumerServer;
   let browser: Browser;
-  let dir: string;
   let keyA: string;
-  let keyB: string;
   const cspViolations: string[] = [];
   const dialogs: string[] = [];
 
@@ -68,51 +53,15 @@ describe('dashboard in a browser', () => {
   }
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'pulse-e2e-'));
     await mkdir(SCREENSHOTS, { recursive: true });
-    db = await createTestDatabase('consumer_e2e');
-    api = await startApiProcess({ databaseUrl: db.url });
-    keyA = await createTenant(api, 'tenant-a', { name: 'Acme' });
-    keyB = await createTenant(api, 'tenant-b', { name: 'Beta' });
-    const readA = await readKey(api, 'tenant-a');
-    await writeFile(join(dir, 'b.key'), `${await readKey(api, 'tenant-b')}\n`);
-    await writeFile(
-      join(dir, 'access.json'),
-      JSON.stringify({ users: { 'oidc:alice': ['tenant-a'], 'email:bob@example.test': ['tenant-b'], 'oidc:dave': ['tenant-a', 'tenant-b'] }, tenants: { 'tenant-a': { read_key: readA }, 'tenant-b': { read_key_file: 'b.key' } } }),
-    );
-    const old = Date.now() - 3 * 3_600_000;
-    const batch = Array.from({ length: 130 }, (_, i) => ({ datetime: new Date(old + i * 1000).toISOString(), environment: i % 3 === 0 ? 'test' : 'prod', source: 'seed', payload: { i } }));
-    const seeded = await fetch(`${api.url}/api/messages/batch`, { method: 'POST', headers: { authorization: `Bearer ${keyA}`, 'content-type': 'application/json' }, body: JSON.stringify({ messages: batch }) });
-    assert.equal(seeded.status, 200);
-    for (let i = 0; i < 6; i++) await postMessage(api, keyA, { datetime: new Date(Date.now() - i * 20_000).toISOString(), environment: i % 2 ? 'staging' : 'prod', source: 'sensor-1', payload: { temperature: 20 + i } });
-    await postMessage(api, keyA, { datetime: new Date().toISOString(), environment: 'prod', source: XSS_SOURCE, payload: XSS_PAYLOAD });
-    await postMessage(api, keyB, { datetime: new Date().toISOString(), environment: 'beta-only', source: 'tenant-b-secret' });
-    const port = await freePort();
-    const publicUrl = `http://127.0.0.1:${port}`;
-    issuer = await startTestIssuer(`${publicUrl}/auth/oidc/callback`);
-    const config = loadConsumerConfig({
-      API_BASE_URL: api.url,
-      CONSUMER_PORT: String(port),
-      CONSUMER_HOST: '127.0.0.1',
-      PUBLIC_URL: publicUrl,
-      OIDC_ISSUER: issuer.url,
-      OIDC_CLIENT_ID: issuer.clientId,
-      OIDC_CLIENT_SECRET: issuer.clientSecret,
-      OIDC_LABEL: 'Test IdP',
-      ACCESS_FILE: join(dir, 'access.json'),
-      LOG_LEVEL: 'silent',
-    });
-    dashboard = await startConsumer({ config, streamMaxMs: 1500 });
+    world = await startE2eWorld();
+    ({ api, issuer, dashboard, keyA } = world);
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   });
 
   after(async () => {
     await browser?.close();
-    await dashboard?.stop();
-    await issuer?.stop();
-    await api?.stop();
-    await db?.drop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await world?.stop();
   });
 
   test('key sign-in shows the live table, stat cards, chart and health', async () => {
