@@ -36,6 +36,8 @@ export interface ApiClientOptions {
   readonly requestTimeoutMs: number;
   /** Connections kept to the API; the load mode sets it to its concurrency. */
   readonly connections?: number;
+  /** Called after each request with its duration, for the request-latency histogram. */
+  readonly onRequest?: (endpoint: 'single' | 'batch', outcome: string, seconds: number) => void;
 }
 
 interface Answer {
@@ -56,17 +58,24 @@ export class ApiClient {
   }
 
   async send(message: MessageInput, signal?: AbortSignal): Promise<SendOutcome> {
-    return this.#post('/api/messages', message, { 'idempotency-key': message.message_id ?? '' }, signal, async (answer) => {
+    return this.#timed('single', () => this.#post('/api/messages', message, { 'idempotency-key': message.message_id ?? '' }, signal, async (answer) => {
       await answer.text();
       return { kind: 'delivered', status: answer.status === 201 && answer.header('idempotent-replayed') !== 'true' ? 'stored' : 'duplicate' };
-    });
+    }));
   }
 
   async sendBatch(messages: readonly MessageInput[], signal?: AbortSignal): Promise<BatchOutcome> {
-    return this.#post('/api/messages/batch', { messages }, {}, signal, async (answer) => {
+    return this.#timed('batch', () => this.#post('/api/messages/batch', { messages }, {}, signal, async (answer) => {
       const body = JSON.parse(await answer.text()) as BatchResponse;
       return { kind: 'answered', results: body.results };
-    });
+    }));
+  }
+
+  async #timed<T extends { kind: string }>(endpoint: 'single' | 'batch', work: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    const outcome = await work();
+    this.#options.onRequest?.(endpoint, outcome.kind, (performance.now() - started) / 1000);
+    return outcome;
   }
 
   async close(): Promise<void> {

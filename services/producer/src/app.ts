@@ -1,10 +1,13 @@
 import type { Logger } from '@pulse/logger';
 import { ApiClient } from './api-client.ts';
+import { CanaryMetrics } from './canary-metrics.ts';
+import { runCanary } from './canary-run.ts';
 import { Courier } from './courier.ts';
 import { runInterval, type RunTotals } from './interval-run.ts';
 import { formatLoadFigures, runLoad } from './load-run.ts';
 import { createMessageFactory } from './message-factory.ts';
 import { createPayloadSource } from './payload-source.ts';
+import { ProducerMetrics } from './producer-metrics.ts';
 import type { ProducerSettings } from './settings.ts';
 import { Spool } from './spool.ts';
 
@@ -20,10 +23,13 @@ export const EXIT = Object.freeze({
 });
 
 export interface Producer {
+  readonly metrics: ProducerMetrics;
   runOnce(signal: AbortSignal): Promise<number>;
   runInterval(signal: AbortSignal): Promise<number>;
   /** Prints the figures through `write`; returns the exit code. */
   runLoad(signal: AbortSignal, write: (text: string) => void): Promise<number>;
+  /** Writes canary messages and reads them back until `signal` aborts; returns 0. */
+  runCanary(signal: AbortSignal): Promise<number>;
 }
 
 function exitCode(totals: RunTotals, remaining: number): number {
@@ -32,8 +38,9 @@ function exitCode(totals: RunTotals, remaining: number): number {
 }
 
 /** Builds a producer from settings; nothing happens until a run method is called, and each run closes its connections. */
-export function createProducer(settings: ProducerSettings, logger: Logger): Producer {
+export function createProducer(settings: ProducerSettings, logger: Logger, metrics: ProducerMetrics = new ProducerMetrics()): Producer {
   const client = new ApiClient({
+    onRequest: (endpoint, outcome, seconds) => metrics.observeRequest(endpoint, outcome, seconds),
     apiUrl: settings.apiUrl,
     apiKey: settings.apiKey,
     requestTimeoutMs: settings.requestTimeoutMs,
@@ -47,7 +54,8 @@ export function createProducer(settings: ProducerSettings, logger: Logger): Prod
       const { spool, recovered, discarded } = await Spool.open(settings.spoolDir, settings.spoolMax);
       for (const id of recovered) logger.info({ message_id: id }, 'spool: finished a write interrupted by a crash');
       for (const id of discarded) logger.warn({ message_id: id }, 'spool: dropped a partial write from a crash (never acknowledged)');
-      const courier = new Courier({ client, spool, retry: settings.retry, batchSize: settings.spoolBatchSize, logger });
+      metrics.watchSpool(async () => (await spool.ids()).length);
+      const courier = new Courier({ client, spool, retry: settings.retry, batchSize: settings.spoolBatchSize, logger, metrics });
       const totals = await run(courier);
       const remaining = (await spool.ids()).length;
       logger.info({ ...totals, spooled: remaining }, remaining > 0 ? 'run finished; messages remain spooled' : 'run finished');
@@ -58,6 +66,7 @@ export function createProducer(settings: ProducerSettings, logger: Logger): Prod
   };
 
   return {
+    metrics,
     runOnce: (signal) =>
       withSpool(async (courier) => {
         const fresh = createDue();
@@ -75,9 +84,19 @@ export function createProducer(settings: ProducerSettings, logger: Logger): Prod
     async runLoad(signal, write) {
       try {
         const environment = settings.environments[0]!;
-        const figures = await runLoad({ load: settings.load, client, retry: settings.retry, createMessage: () => newMessage(environment), logger, signal });
+        const figures = await runLoad({ load: settings.load, client, retry: settings.retry, createMessage: () => newMessage(environment), logger, signal, metrics });
         write(formatLoadFigures(figures));
         return figures.failed > 0 ? EXIT.UNDELIVERED : EXIT.OK;
+      } finally {
+        await client.close();
+      }
+    },
+
+    async runCanary(signal) {
+      try {
+        const canary = new CanaryMetrics(metrics.registry);
+        await runCanary({ apiUrl: settings.apiUrl, apiKey: settings.apiKey, requestTimeoutMs: settings.requestTimeoutMs, canary: settings.canary, client, metrics: canary, newMessage, logger, signal });
+        return EXIT.OK;
       } finally {
         await client.close();
       }

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { ConfigError, duration, integer, loadConfig, oneOf, optional, string, url, type ConfigOf, type Variable } from '@pulse/config';
+import { ConfigError, duration, integer, loadConfig, oneOf, optional, port, string, url, type ConfigOf, type Variable } from '@pulse/config';
 import { BATCH_MAX_MESSAGES, ENVIRONMENT_PATTERN, SOURCE_MAX_LENGTH } from '@pulse/contract';
+import { telemetryConfigSpec } from '@pulse/telemetry';
 import { parsePayloadSpec, type PayloadSpec } from './payload-source.ts';
-import { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_RETRY, DEFAULT_SPOOL_BATCH_SIZE, DEFAULT_SPOOL_MAX, type ProducerSettings } from './settings.ts';
+import { DEFAULT_CANARY, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_RETRY, DEFAULT_SPOOL_BATCH_SIZE, DEFAULT_SPOOL_MAX, type ProducerSettings } from './settings.ts';
 
 const environmentPattern = new RegExp(ENVIRONMENT_PATTERN);
 
@@ -26,13 +27,16 @@ const payload: Variable<PayloadSpec> = {
   parse: parsePayloadSpec,
 };
 
+/** Tracing's variables, also read alone by main.ts once the whole spec has been checked. */
+export const producerTelemetrySpec = telemetryConfigSpec('pulse-producer');
+
 export const producerConfigSpec = {
   API_URL: url({ description: 'Base URL of the Pulse API (the original\'s setting)', default: 'http://api-service:80' }),
   API_KEY: optional(string({ description: 'Tenant API key with the ingest scope; set this or API_KEY_FILE, not both', secret: true })),
   API_KEY_FILE: optional(string({ description: 'File holding the tenant API key (a mounted secret); set this or API_KEY, not both' })),
   ENVIRONMENT: environments,
   SOURCE: optional(string({ description: 'Name of this producer, stored with each message (default: the host name)', maxLength: SOURCE_MAX_LENGTH })),
-  MODE: oneOf(['once', 'interval', 'load'] as const, { description: 'once: deliver the spool, send one message per environment, exit; interval: send every INTERVAL until SIGTERM; load: a benchmark', default: 'once' }),
+  MODE: oneOf(['once', 'interval', 'load', 'canary'] as const, { description: 'once: deliver the spool, send one message per environment, exit; interval: send every INTERVAL until SIGTERM; load: a benchmark; canary: write and read back canary messages until SIGTERM', default: 'once' }),
   INTERVAL: duration({ description: 'Time between messages in interval mode, such as 2s', default: 60_000, minMs: 10 }),
   PAYLOAD: payload,
   SPOOL_DIR: string({ description: 'Folder of the durable spool (one file per undelivered message); must survive restarts', default: '.pulse-data/producer-spool' }),
@@ -48,7 +52,13 @@ export const producerConfigSpec = {
   LOAD_RATE: integer({ description: 'Load mode: messages per second; 0 for as fast as the concurrency allows', default: 0, min: 0 }),
   LOAD_ENDPOINT: oneOf(['single', 'batch'] as const, { description: 'Load mode: POST /api/messages per message, or POST /api/messages/batch', default: 'single' }),
   LOAD_BATCH_SIZE: integer({ description: 'Load mode with the batch endpoint: messages per request', default: 100, min: 1, max: BATCH_MAX_MESSAGES }),
+  CANARY_INTERVAL: duration({ description: 'Canary mode: time between canary messages', default: DEFAULT_CANARY.intervalMs, minMs: 10 }),
+  CANARY_TIMEOUT: duration({ description: 'Canary mode: a message not read back on a path (stream, query) within this time counts as lost there', default: DEFAULT_CANARY.timeoutMs, minMs: 10 }),
+  CANARY_ENVIRONMENT: string({ description: 'Canary mode: environment of the canary messages, kept apart from real data', default: DEFAULT_CANARY.environment, pattern: environmentPattern }),
+  METRICS_PORT: optional(port({ description: 'Port of the Prometheus /metrics endpoint in interval, load and canary modes (default: unset, no endpoint)' })),
+  PUSHGATEWAY_URL: optional(url({ description: 'Once mode: Prometheus Pushgateway that receives the run\'s metrics at exit (default: unset, no push)' })),
   LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, { description: 'Log level', default: 'info' }),
+  ...producerTelemetrySpec,
 };
 
 export type ProducerEnvConfig = ConfigOf<typeof producerConfigSpec>;
@@ -70,7 +80,7 @@ function readKey(env: Readonly<Record<string, string | undefined>>, problems: st
 }
 
 /** Reads the producer's environment, failing with every bad variable named at once. */
-export function loadProducerConfig(env: Readonly<Record<string, string | undefined>>): { settings: ProducerSettings; logLevel: ProducerEnvConfig['LOG_LEVEL'] } {
+export function loadProducerConfig(env: Readonly<Record<string, string | undefined>>): { settings: ProducerSettings; logLevel: ProducerEnvConfig['LOG_LEVEL']; metricsPort: number | undefined; pushgatewayUrl: string | undefined } {
   const problems: string[] = [];
   let config: ProducerEnvConfig | undefined;
   try {
@@ -96,6 +106,7 @@ export function loadProducerConfig(env: Readonly<Record<string, string | undefin
     retry: { maxAttempts: config.RETRY_MAX_ATTEMPTS, maxTimeMs: config.RETRY_MAX_TIME, baseDelayMs: config.RETRY_BASE_DELAY, maxDelayMs: config.RETRY_MAX_DELAY },
     requestTimeoutMs: config.REQUEST_TIMEOUT,
     load: { count: config.LOAD_COUNT, concurrency: config.LOAD_CONCURRENCY, rate: config.LOAD_RATE, endpoint: config.LOAD_ENDPOINT, batchSize: config.LOAD_BATCH_SIZE },
+    canary: { intervalMs: config.CANARY_INTERVAL, timeoutMs: config.CANARY_TIMEOUT, environment: config.CANARY_ENVIRONMENT },
   };
-  return { settings: Object.freeze(settings), logLevel: config.LOG_LEVEL };
+  return { settings: Object.freeze(settings), logLevel: config.LOG_LEVEL, metricsPort: config.METRICS_PORT, pushgatewayUrl: config.PUSHGATEWAY_URL };
 }

@@ -1,5 +1,6 @@
 import type { Logger } from '@pulse/logger';
 import type { ApiClient, Failed } from './api-client.ts';
+import type { ProducerMetrics } from './producer-metrics.ts';
 import { withRetries, type RetryPolicy } from './retry.ts';
 import type { Spool, SpooledMessage } from './spool.ts';
 
@@ -25,13 +26,15 @@ export class Courier {
   readonly #retry: RetryPolicy;
   readonly #batchSize: number;
   readonly #log: Logger;
+  readonly #metrics: ProducerMetrics;
 
-  constructor(options: { client: ApiClient; spool: Spool; retry: RetryPolicy; batchSize: number; logger: Logger }) {
+  constructor(options: { client: ApiClient; spool: Spool; retry: RetryPolicy; batchSize: number; logger: Logger; metrics: ProducerMetrics }) {
     this.#client = options.client;
     this.#spool = options.spool;
     this.#retry = options.retry;
     this.#batchSize = options.batchSize;
     this.#log = options.logger;
+    this.#metrics = options.metrics;
   }
 
   /** Writes new messages to the spool before any attempt, so a crash from here on loses none; returns those that did not fit. */
@@ -39,6 +42,7 @@ export class Courier {
     const unspooled: SpooledMessage[] = [];
     for (const message of messages) {
       if (await this.#spool.add(message).catch((error: unknown) => this.#spoolFailed(message, error))) {
+        this.#metrics.spooled.inc();
         this.#log.info({ message_id: message.message_id, environment: message.environment }, 'message created and spooled');
       } else {
         unspooled.push(message);
@@ -64,6 +68,7 @@ export class Courier {
       else if (spooled) this.#log.warn({ message_id: message.message_id }, 'message stays spooled for the next attempt');
       if (!spooled && pass !== 'ok') report.lost += 1;
     }
+    this.#metrics.notDelivered('lost', report.lost);
     return report;
   }
 
@@ -78,6 +83,7 @@ export class Courier {
         if (message === 'unreadable') {
           await this.#spool.reject(id, { code: 'UNREADABLE_SPOOL_FILE', error: 'the spool file is not a message' });
           this.#log.error({ message_id: id, code: 'UNREADABLE_SPOOL_FILE' }, 'spool file unreadable; moved to rejected/');
+          this.#metrics.notDelivered('rejected');
           report.rejected += 1;
         } else batch.push(message);
       }
@@ -85,13 +91,17 @@ export class Courier {
       const outcome = await withRetries(() => this.#client.sendBatch(batch, signal), {
         policy: this.#retry,
         signal,
-        onRetry: (event) => this.#log.warn({ message_ids: batch.map((m) => m.message_id), attempt: event.attempt, delay_ms: event.delayMs, reason: event.reason }, 'delivery retry (batch)'),
+        onRetry: (event) => {
+          this.#metrics.retried('batch');
+          this.#log.warn({ message_ids: batch.map((m) => m.message_id), attempt: event.attempt, delay_ms: event.delayMs, reason: event.reason }, 'delivery retry (batch)');
+        },
       });
       if (outcome.kind === 'retryable') {
+        this.#metrics.notDelivered('unreachable', batch.length);
         this.#log.warn({ spooled: ids.length - start, reason: outcome.reason }, 'API unreachable; spooled messages stay for the next attempt');
         return 'unreachable';
       }
-      if (outcome.kind === 'failed') return this.#refuse(outcome, report, batch[0]!.message_id);
+      if (outcome.kind === 'failed') return this.#refuse(outcome, report, batch[0]!.message_id, batch.length);
       const delivered: string[] = [];
       for (const result of outcome.results) {
         const message = batch[result.index];
@@ -99,9 +109,11 @@ export class Courier {
         if (result.status === 'invalid') {
           await this.#spool.reject(message.message_id, { status: 400, code: result.code ?? 'VALIDATION_FAILED', error: result.error ?? 'invalid' });
           this.#log.error({ message_id: message.message_id, code: result.code, error: result.error }, 'message rejected by the API; moved to rejected/');
+          this.#metrics.notDelivered('rejected');
           report.rejected += 1;
         } else {
           delivered.push(message.message_id);
+          this.#metrics.delivered(result.status);
           this.#log.info({ message_id: message.message_id, status: result.status, id: result.id, via: 'batch' }, 'message delivered');
         }
       }
@@ -121,27 +133,35 @@ export class Courier {
       {
         policy: this.#retry,
         signal,
-        onRetry: (event) => this.#log.warn({ message_id: message.message_id, attempt: event.attempt, delay_ms: event.delayMs, reason: event.reason }, 'delivery retry'),
+        onRetry: (event) => {
+          this.#metrics.retried('single');
+          this.#log.warn({ message_id: message.message_id, attempt: event.attempt, delay_ms: event.delayMs, reason: event.reason }, 'delivery retry');
+        },
       },
     );
     if (outcome.kind === 'delivered') {
       if (spooled) await this.#spool.remove([message.message_id]);
       this.#log.info({ message_id: message.message_id, status: outcome.status, attempts }, 'message delivered');
+      this.#metrics.delivered(outcome.status);
       report.delivered += 1;
       return 'ok';
     }
     if (outcome.kind === 'retryable') {
+      // An unspooled message that fails here is counted once, as lost.
+      if (spooled) this.#metrics.notDelivered('unreachable');
       this.#log.warn({ message_id: message.message_id, attempts, reason: outcome.reason }, spooled ? 'not delivered in time; message stays spooled' : 'not delivered in time');
       return 'unreachable';
     }
     if (!outcome.rejected) return this.#refuse(outcome, report, message.message_id);
     if (spooled) await this.#spool.reject(message.message_id, { status: outcome.status, code: outcome.code, error: outcome.error });
     this.#log.error({ message_id: message.message_id, status: outcome.status, code: outcome.code, error: outcome.error }, 'message rejected by the API; moved to rejected/');
+    this.#metrics.notDelivered('rejected');
     report.rejected += 1;
     return 'ok';
   }
 
-  #refuse(outcome: Failed, report: DeliveryReport, messageId: string): Pass {
+  #refuse(outcome: Failed, report: DeliveryReport, messageId: string, messages = 1): Pass {
+    this.#metrics.notDelivered('refused', messages);
     this.#log.error({ message_id: messageId, status: outcome.status, code: outcome.code, error: outcome.error }, `API refused delivery: ${outcome.error}; messages stay spooled`);
     report.refused = outcome;
     return 'refused';

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@pulse/logger';
 import type { ApiClient, BatchOutcome, SendOutcome } from './api-client.ts';
+import type { ProducerMetrics } from './producer-metrics.ts';
 import { withRetries, type RetryPolicy } from './retry.ts';
 import type { LoadSettings } from './settings.ts';
 import type { SpooledMessage } from './spool.ts';
@@ -37,6 +38,7 @@ export async function runLoad(options: {
   createMessage: () => SpooledMessage;
   logger: Logger;
   signal: AbortSignal;
+  metrics: ProducerMetrics;
 }): Promise<LoadFigures> {
   const { load, client, logger, signal } = options;
   const size = load.endpoint === 'batch' ? load.batchSize : 1;
@@ -57,12 +59,15 @@ export async function runLoad(options: {
       const sent = performance.now();
       const outcome = await withRetries<SendOutcome | BatchOutcome>(
         () => (size === 1 ? client.send(messages[0]!, signal) : client.sendBatch(messages, signal)),
-        { policy: options.retry, signal },
+        { policy: options.retry, signal, onRetry: () => options.metrics.retried(size === 1 ? 'single' : 'batch') },
       );
       latencies.push(performance.now() - sent);
       const ok = outcome.kind === 'delivered' ? 1 : outcome.kind === 'answered' ? outcome.results.filter((r) => r.status !== 'invalid').length : 0;
       delivered += ok;
       failed += messages.length - ok;
+      if (outcome.kind === 'delivered') options.metrics.delivered(outcome.status);
+      if (outcome.kind === 'answered') for (const result of outcome.results) if (result.status !== 'invalid') options.metrics.delivered(result.status);
+      options.metrics.notDelivered(outcome.kind === 'retryable' ? 'unreachable' : outcome.kind === 'failed' ? 'refused' : 'rejected', messages.length - ok);
       if (ok < messages.length) logger.warn({ message_ids: messages.map((m) => m.message_id), outcome: outcome.kind, ...('reason' in outcome ? { reason: outcome.reason } : {}), ...('error' in outcome ? { error: outcome.error } : {}) }, 'load: messages not delivered');
       else logger.debug({ message_ids: messages.map((m) => m.message_id) }, 'load: delivered');
     }

@@ -1,7 +1,7 @@
 import type { RetryPolicy } from './retry.ts';
 import type { PayloadSpec } from './payload-source.ts';
 
-export type Mode = 'once' | 'interval' | 'load';
+export type Mode = 'once' | 'interval' | 'load' | 'canary';
 
 export interface LoadSettings {
   readonly count: number;
@@ -10,6 +10,15 @@ export interface LoadSettings {
   readonly rate: number;
   readonly endpoint: 'single' | 'batch';
   readonly batchSize: number;
+}
+
+export interface CanarySettings {
+  /** Time between canary messages. */
+  readonly intervalMs: number;
+  /** A message not read back on a path within this time counts as lost on that path. */
+  readonly timeoutMs: number;
+  /** Environment of the canary messages, kept apart from real data. */
+  readonly environment: string;
 }
 
 /** Everything a producer needs, whatever it was read from (the environment, or the demo's options). */
@@ -27,6 +36,7 @@ export interface ProducerSettings {
   readonly retry: RetryPolicy;
   readonly requestTimeoutMs: number;
   readonly load: LoadSettings;
+  readonly canary: CanarySettings;
 }
 
 /** Fits a CronJob that runs every minute: the worst case, 20 s of retries plus one 5 s request, ends well inside it. */
@@ -34,3 +44,4 @@ export const DEFAULT_RETRY: RetryPolicy = Object.freeze({ maxAttempts: 5, maxTim
 export const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
 export const DEFAULT_SPOOL_MAX = 10_000;
 export const DEFAULT_SPOOL_BATCH_SIZE = 100;
+export const DEFAULT_CANARY: CanarySettings = Object.freeze({ intervalMs: 15_000, timeoutMs: 60_000, environment: 'canary' });

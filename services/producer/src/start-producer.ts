@@ -1,7 +1,7 @@
 import { createLogger, type Logger } from '@pulse/logger';
 import { createProducer, EXIT } from './app.ts';
 import type { PayloadSpec } from './payload-source.ts';
-import { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_RETRY, DEFAULT_SPOOL_BATCH_SIZE, DEFAULT_SPOOL_MAX, type ProducerSettings } from './settings.ts';
+import { DEFAULT_CANARY, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_RETRY, DEFAULT_SPOOL_BATCH_SIZE, DEFAULT_SPOOL_MAX, type ProducerSettings } from './settings.ts';
 
 export interface StartProducerOptions {
   apiUrl: string;
@@ -30,6 +30,7 @@ export function startProducer(options: StartProducerOptions): { stop(): Promise<
     retry: DEFAULT_RETRY,
     requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
     load: { count: 0, concurrency: 1, rate: 0, endpoint: 'single', batchSize: 1 },
+    canary: DEFAULT_CANARY,
   };
   const logger = options.logger ?? createLogger({ service: 'producer', level: 'warn' });
   const controller = new AbortController();
