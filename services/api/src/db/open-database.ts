@@ -4,7 +4,6 @@ import { postgresConnection, type ApiConfig } from '../config.ts';
 import type { Database } from './database.ts';
 import { lockDataDir } from './embedded-lock.ts';
 import { createPgDatabase } from './pg-database.ts';
-import { createPgliteDatabase } from './pglite-database.ts';
 
 export const EMBEDDED_WARNING =
   'Embedded database (PGlite) in use: it does not fsync, so a crash can lose acknowledged messages. It is for trying Pulse; set DATABASE_URL or DB_HOST for data that must survive.';
@@ -25,6 +24,8 @@ export async function openDatabase(config: ApiConfig, logger: Logger): Promise<D
   const release = lockDataDir(dataDir);
   logger.warn({ data_dir: dataDir }, EMBEDDED_WARNING);
   try {
+    // Loaded only when used: PGlite's WebAssembly build costs about 45 MB of memory.
+    const { createPgliteDatabase } = await import('./pglite-database.ts');
     const db = await createPgliteDatabase(dataDir);
     return {
       ...db,
