@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { withSpan } from '@pulse/telemetry';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { AppDependencies, PulseApp, Services } from './app-types.ts';
 import { ChangeNotifier } from './domain/change-notifier.ts';
@@ -15,6 +16,7 @@ import { registerExactJson } from './plugins/exact-json.ts';
 import { registerHttpHygiene } from './plugins/http-hygiene.ts';
 import { registerOpenApi } from './plugins/openapi.ts';
 import { registerRateLimit } from './plugins/rate-limit.ts';
+import { registerTracing } from './plugins/tracing.ts';
 import { adminRoutes } from './routes/admin/admin-routes.ts';
 import { healthRoutes } from './routes/health/health-routes.ts';
 import { metricsRoute } from './routes/health/metrics-route.ts';
@@ -61,7 +63,7 @@ export async function buildApp(deps: AppDependencies): Promise<BuiltApp> {
   const metrics = new ApiMetrics({ poolStats: () => deps.db.poolStats(), subscribers: () => hub?.subscriberCount() ?? 0 });
   const notifier = new ChangeNotifier(deps.db, deps.logger);
   const messages = new MessagesRepository(deps.db, {
-    time: (operation, work) => metrics.timed(operation, work),
+    time: (operation, work) => withSpan(`messages ${operation}`, {}, () => metrics.timed(operation, work)),
     stored: (tenantId) => notifier.changed(tenantId),
   });
   const tenants = new TenantsRepository(deps.db, deps.migrations);
@@ -88,6 +90,7 @@ export async function buildApp(deps: AppDependencies): Promise<BuiltApp> {
   installErrorHandling(app, (request, error) => {
     if (request.method === 'POST' && request.routeOptions.url?.startsWith('/api/messages')) metrics.rejected(error.code, request.tenant?.id);
   });
+  registerTracing(app);
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });

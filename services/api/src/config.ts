@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, boolean, duration, integer, list, loadConfig, oneOf, optional, port, string, url, type ConfigOf } from '@pulse/config';
+import { telemetryConfigSpec } from '@pulse/telemetry';
 import type { ClientConfig } from 'pg';
 
 export const apiConfigSpec = {
@@ -25,6 +26,7 @@ export const apiConfigSpec = {
   TRUST_PROXY: boolean({ description: 'Trust X-Forwarded-* headers (behind an ingress or load balancer)', default: false }),
   SHUTDOWN_DELAY: duration({ description: 'After SIGTERM, how long readiness fails before the server stops accepting (lets load balancers notice)', default: 0 }),
   LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, { description: 'Log level', default: 'info' }),
+  ...telemetryConfigSpec('pulse-api'),
 };
 
 export type ApiConfig = ConfigOf<typeof apiConfigSpec>;

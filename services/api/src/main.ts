@@ -1,5 +1,6 @@
 import { ConfigError } from '@pulse/config';
 import { createLogger } from '@pulse/logger';
+import { startTelemetry, telemetrySettingsOf, traceLogFields } from '@pulse/telemetry';
 import { loadApiConfig } from './config.ts';
 import { startApiServer } from './server.ts';
 
@@ -17,7 +18,9 @@ export async function main(env: Readonly<Record<string, string | undefined>>): P
     }
     throw error;
   }
-  const logger = createLogger({ service: 'api', level: config.LOG_LEVEL });
+  const telemetry = startTelemetry(telemetrySettingsOf(config));
+  const logger = createLogger({ service: 'api', level: config.LOG_LEVEL, ...(telemetry.enabled ? { mixin: traceLogFields } : {}) });
+  if (telemetry.enabled) logger.info({ traces: telemetry.tracesUrl }, 'tracing on');
   const server = await startApiServer(config, logger);
   logger.info({ url: server.url, database: server.db.kind }, 'API listening');
   let stopping = false;
@@ -30,7 +33,8 @@ export async function main(env: Readonly<Record<string, string | undefined>>): P
       logger.error('shutdown took longer than 10 s; exiting');
       process.exit(1);
     }, EXIT_DEADLINE_MS).unref();
-    server.stop().then(
+    // Spans of the drained requests are sent before the process goes.
+    server.stop().then(telemetry.shutdown).then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');

@@ -1,4 +1,5 @@
 import type { BatchResponse, BatchResult, ErrorCode, MessageInput } from '@pulse/contract';
+import { SpanKind, injectTraceHeaders, recordFailure, withSpan } from '@pulse/telemetry';
 import { Agent, request } from 'undici';
 import { parseRetryAfter, type Retryable } from './retry.ts';
 
@@ -82,7 +83,16 @@ export class ApiClient {
     await this.#agent.close();
   }
 
-  async #post<T>(path: string, body: unknown, headers: Record<string, string>, signal: AbortSignal | undefined, onSuccess: (answer: Answer) => Promise<T>): Promise<T | Failed | Retryable> {
+  /** One client span per attempt; its traceparent header lets the API's spans join the same trace. */
+  #post<T extends { kind: string }>(path: string, body: unknown, headers: Record<string, string>, signal: AbortSignal | undefined, onSuccess: (answer: Answer) => Promise<T>): Promise<T | Failed | Retryable> {
+    return withSpan(`POST ${path}`, { 'http.request.method': 'POST', 'url.path': path }, async (span) => {
+      const outcome = await this.#attempt(path, body, injectTraceHeaders({ ...headers }), signal, onSuccess, (status) => span.setAttribute('http.response.status_code', status));
+      if (outcome.kind === 'failed' || outcome.kind === 'retryable') recordFailure(span, { code: 'code' in outcome ? String(outcome.code) : outcome.kind });
+      return outcome;
+    }, { kind: SpanKind.CLIENT });
+  }
+
+  async #attempt<T>(path: string, body: unknown, headers: Record<string, string>, signal: AbortSignal | undefined, onSuccess: (answer: Answer) => Promise<T>, onStatus: (status: number) => void): Promise<T | Failed | Retryable> {
     const timeout = this.#options.requestTimeoutMs;
     try {
       const response = await request(`${this.#options.apiUrl}${path}`, {
@@ -100,6 +110,7 @@ export class ApiClient {
         // A stop aborts the request too: its message stays spooled, and a replay of its id is harmless.
         signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(timeout)]) : AbortSignal.timeout(timeout),
       });
+      onStatus(response.statusCode);
       const answer: Answer = {
         status: response.statusCode,
         header: (name) => {

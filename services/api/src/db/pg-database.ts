@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Logger } from '@pulse/logger';
+import { SpanKind, withSpan } from '@pulse/telemetry';
 import type { Database, PoolStats, Queryable, QueryResult } from './database.ts';
 
 export interface PgSettings {
@@ -12,11 +13,21 @@ export interface PgSettings {
 
 const LISTEN_RETRY_MS = [100, 250, 500, 1000, 2000, 5000];
 
+const DB_SPAN = { kind: SpanKind.CLIENT };
+
+/** A statement's span carries its first keyword only: never its text or its parameters, which hold tenants' data. */
+function statementAttributes(sql: string): { 'db.system.name': string; 'db.operation.name': string } {
+  return { 'db.system.name': 'postgresql', 'db.operation.name': (/^\s*([A-Za-z]+)/.exec(sql)?.[1] ?? 'unknown').toUpperCase() };
+}
+
 function wrap(client: pg.ClientBase | pg.Pool): Queryable {
   return {
     async query<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
-      const result = await client.query(sql, params as unknown[] | undefined);
-      return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
+      const attributes = statementAttributes(sql);
+      return withSpan(attributes['db.operation.name'], attributes, async () => {
+        const result = await client.query(sql, params as unknown[] | undefined);
+        return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
+      }, DB_SPAN);
     },
     async exec(sql: string): Promise<void> {
       await client.query(sql);
@@ -40,7 +51,7 @@ export function createPgDatabase(settings: PgSettings): Database {
   const listeners = new Set<pg.Client>();
   let closed = false;
 
-  return {
+  const db: Database = {
     kind: 'postgres',
     query: plain.query,
     exec: plain.exec,
@@ -132,4 +143,12 @@ export function createPgDatabase(settings: PgSettings): Database {
       await pool.end();
     },
   };
+  return withTransactionSpans(db);
+}
+
+/** Each transaction becomes one span, with its statements' spans as children. */
+function withTransactionSpans(db: Database): Database {
+  const transaction = db.transaction.bind(db);
+  db.transaction = (work, prelude) => withSpan('transaction', { 'db.system.name': 'postgresql' }, () => transaction(work, prelude), DB_SPAN);
+  return db;
 }

@@ -1,4 +1,5 @@
 import { PulseError } from '@pulse/contract';
+import { captureContext, spanSettingsForGroup, withSpan, type Context } from '@pulse/telemetry';
 import type { TenantRef } from '../db/tenant-scope.ts';
 import type { InsertOutcome, MessagesRepository, MessageToStore } from './messages-repository.ts';
 
@@ -6,6 +7,8 @@ interface Pending {
   message: MessageToStore;
   resolve: (outcome: InsertOutcome) => void;
   reject: (error: unknown) => void;
+  /** The request's trace, which the shared commit's span links to. */
+  caller: Context | undefined;
 }
 
 interface TenantQueue {
@@ -46,7 +49,7 @@ export class IngestWriter {
         queue = { tenant, pending: [], flushing: false };
         this.queues.set(tenant.id, queue);
       }
-      queue.pending.push({ message, resolve, reject });
+      queue.pending.push({ message, resolve, reject, caller: captureContext() });
       if (!queue.flushing) void this.flush(queue);
     }).finally(() => this.inFlight.delete(key));
   }
@@ -62,7 +65,7 @@ export class IngestWriter {
     while (queue.pending.length > 0) {
       const group = queue.pending.splice(0, MAX_GROUP);
       try {
-        const outcomes = await this.repository.insertMany(queue.tenant, group.map((p) => p.message));
+        const outcomes = await withSpan('group commit', { 'pulse.group.size': group.length }, () => this.repository.insertMany(queue.tenant, group.map((p) => p.message)), spanSettingsForGroup(group.map((p) => p.caller)));
         this.onCommit(group.length);
         group.forEach((p, i) => p.resolve(outcomes[i]!));
       } catch (error) {
