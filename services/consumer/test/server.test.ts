@@ -161,6 +161,19 @@ describe('dashboard server', () => {
     assert.match(text, new RegExp(`id: ${posted.id}\\n`));
   });
 
+  test('stopping the server ends open streams instead of waiting for them', async () => {
+    const replica = await start();
+    const visitor = new HttpSession(replica.url);
+    await visitor.signInWithKey(readA);
+    const response = await fetch(`${replica.url}/api/stream`, { headers: { cookie: `pulse_session=${visitor.cookies.get('pulse_session')}` } });
+    assert.equal(response.status, 200);
+    const drained = response.text();
+    const started = Date.now();
+    await replica.stop();
+    assert.ok(Date.now() - started < 2000, `stop took ${Date.now() - started} ms`);
+    assert.match(await drained, /retry: 2000/);
+  });
+
   test('exports the current view as CSV (formula cells neutralised) and NDJSON', async () => {
     const visitor = new HttpSession(dashboard.url);
     await visitor.signInWithKey(readA);

@@ -15,6 +15,12 @@ const EVENT_ID = /^[0-9]{1,15}$/;
 
 /** The API's event stream, relayed so the browser never holds a key. */
 export function streamRoute(app: FastifyInstance, deps: ConsumerDeps): void {
+  // Open relays would hold the server open on shutdown; ending them makes browsers reconnect to another replica.
+  const open = new Set<() => void>();
+  app.addHook('preClose', (done) => {
+    for (const finish of open) finish();
+    done();
+  });
   app.get<{ Querystring: { tenant?: string; environment?: string; last_event_id?: string } }>(
     '/api/stream',
     {
@@ -42,12 +48,14 @@ export function streamRoute(app: FastifyInstance, deps: ConsumerDeps): void {
       const body = Readable.fromWeb(upstream.body as WebReadableStream<Uint8Array>);
       const raw = reply.raw;
       const finish = (): void => {
+        open.delete(finish);
         clearTimeout(limit);
         upstreamAbort.abort();
         body.destroy();
         if (!raw.writableEnded) raw.end();
       };
       const limit = setTimeout(finish, deps.streamMaxMs ?? MAX_STREAM_MS);
+      open.add(finish);
       reply.hijack();
       raw.writeHead(200, {
         ...(reply.getHeaders() as Record<string, string>),
