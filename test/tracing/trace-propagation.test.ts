@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { loadConsumerConfig, startConsumer } from '@pulse/consumer';
+import { startTelemetry } from '@pulse/telemetry';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '@pulse/telemetry/test/otlp-receiver';
 import { createTenant, createTestDatabase, PULSE_BIN, REPOSITORY_ROOT, startApiProcess, type ApiProcess, type TestDatabase } from '@pulse/test-support';
 
@@ -38,7 +40,7 @@ function ancestors(span: ReceivedSpan, all: ReceivedSpan[]): ReceivedSpan[] {
   return chain;
 }
 
-describe('traces from the producer through the API to the database', () => {
+describe('traces from the producer and the dashboard through the API to the database', () => {
   let receiver: OtlpReceiver;
   let db: TestDatabase;
   let spoolRoot: string;
@@ -66,6 +68,16 @@ describe('traces from the producer through the API to the database', () => {
         body: JSON.stringify({ datetime: '2026-01-31T12:00:00Z', environment: 'test', message_id: `concurrent-${i}` }),
       }).then((r) => r.status)));
       assert.deepEqual(new Set(concurrent), new Set([201]));
+
+      // The dashboard, in this process: making a sign-in link reads the tenant through the API.
+      const telemetry = startTelemetry({ serviceName: 'pulse-dashboard', endpoint: receiver.url });
+      const dashboard = await startConsumer({ config: loadConsumerConfig({ CONSUMER_PORT: '0', CONSUMER_HOST: '127.0.0.1', API_BASE_URL: api.url, LOG_LEVEL: 'silent' }) });
+      try {
+        await dashboard.createSignInLink(key);
+      } finally {
+        await dashboard.stop();
+        await telemetry.shutdown();
+      }
     } finally {
       // The API sends its remaining spans as it stops.
       assert.equal(await api.stop(), 0);
@@ -114,6 +126,15 @@ describe('traces from the producer through the API to the database', () => {
       else assert.equal(group.parentSpanId, '', 'a group of several requests starts its own trace');
     }
     assert.ok(groups.some((g) => g.links.length > 1), `some commits were shared: sizes ${groups.map((g) => g.attributes['pulse.group.size']).join(',')}`);
+
+    const dashboardCall = spans.find((s) => s.service === 'pulse-dashboard' && s.name === 'GET /api/tenants');
+    assert.ok(dashboardCall, 'the dashboard\'s client span');
+    assert.equal(dashboardCall.kind, CLIENT);
+    const answered = spans.find((s) => s.service === 'pulse-api' && s.kind === SERVER && s.parentSpanId === dashboardCall.spanId);
+    assert.ok(answered, 'the API\'s server span is the child of the dashboard\'s call');
+    assert.equal(answered.traceId, dashboardCall.traceId);
+    assert.equal(answered.name, 'GET /api/tenants');
+    assert.ok(spans.some((s) => s.traceId === dashboardCall.traceId && s.attributes['db.system.name'] === 'postgresql'), 'the tenant read reached the database in the same trace');
   });
 
   test('with no endpoint configured nothing is exported and no log line has a trace id', async () => {

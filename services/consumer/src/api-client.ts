@@ -1,4 +1,5 @@
 import type { ListMessagesResponse, StatsResponse, TenantResponse } from '@pulse/contract';
+import { injectTraceHeaders, SpanKind, withSpan } from '@pulse/telemetry';
 
 /** The API answered with an error; status and body are passed on to the browser as they are. */
 export class ApiError extends Error {
@@ -32,14 +33,18 @@ function query(params: Record<string, string | number | undefined>): string {
 export class ApiClient {
   constructor(private readonly baseUrl: string) {}
 
-  private async get<T>(path: string, key: string): Promise<T> {
-    const response = await fetch(`${this.baseUrl}${path}`, {
-      headers: { authorization: `Bearer ${key}`, accept: 'application/json' },
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-    });
-    const body: unknown = await response.json().catch(() => null);
-    if (!response.ok) throw new ApiError(response.status, body);
-    return body as T;
+  /** One client span per call; its traceparent header puts the API's spans in the same trace. */
+  private get<T>(path: string, key: string): Promise<T> {
+    return withSpan(`GET ${path.split('?')[0]}`, { 'http.request.method': 'GET' }, async (span) => {
+      const response = await fetch(`${this.baseUrl}${path}`, {
+        headers: injectTraceHeaders({ authorization: `Bearer ${key}`, accept: 'application/json' }),
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
+      span.setAttribute('http.response.status_code', response.status);
+      const body: unknown = await response.json().catch(() => null);
+      if (!response.ok) throw new ApiError(response.status, body);
+      return body as T;
+    }, { kind: SpanKind.CLIENT });
   }
 
   tenant(key: string): Promise<TenantResponse> {
@@ -69,7 +74,7 @@ export class ApiClient {
   async stream(key: string, options: { environment?: string | undefined; lastEventId?: string | undefined; signal: AbortSignal }): Promise<Response> {
     const headers: Record<string, string> = { authorization: `Bearer ${key}`, accept: 'text/event-stream' };
     if (options.lastEventId !== undefined) headers['last-event-id'] = options.lastEventId;
-    const response = await fetch(`${this.baseUrl}/api/messages/stream${query({ environment: options.environment })}`, { headers, signal: options.signal });
+    const response = await fetch(`${this.baseUrl}/api/messages/stream${query({ environment: options.environment })}`, { headers: injectTraceHeaders(headers), signal: options.signal });
     if (!response.ok) {
       const body: unknown = await response.json().catch(() => null);
       throw new ApiError(response.status, body);

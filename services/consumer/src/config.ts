@@ -1,4 +1,5 @@
 import { ConfigError, boolean, duration, list, loadConfig, oneOf, optional, port, string, url, type ConfigOf } from '@pulse/config';
+import { telemetryConfigSpec } from '@pulse/telemetry';
 
 export const consumerConfigSpec = {
   CONSUMER_PORT: port({ description: 'Port the dashboard listens on (3001 under npm start)', default: 3000 }),
@@ -20,6 +21,7 @@ export const consumerConfigSpec = {
   GITHUB_CLIENT_ID: optional(string({ description: 'GitHub OAuth app client id (the GitHub preset)' })),
   GITHUB_CLIENT_SECRET: optional(string({ description: 'GitHub OAuth app client secret', secret: true })),
   LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, { description: 'Log level', default: 'info' }),
+  ...telemetryConfigSpec('pulse-dashboard'),
 };
 
 export type ConsumerConfig = ConfigOf<typeof consumerConfigSpec>;

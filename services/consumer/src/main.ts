@@ -1,5 +1,6 @@
 import { ConfigError } from '@pulse/config';
 import { createLogger } from '@pulse/logger';
+import { startTelemetry, telemetrySettingsOf, traceLogFields } from '@pulse/telemetry';
 import { loadConsumerConfig } from './config.ts';
 import { startConsumer } from './server.ts';
 
@@ -20,7 +21,8 @@ export async function main(env: Readonly<Record<string, string | undefined>>): P
     }
     throw error;
   }
-  const logger = createLogger({ service: 'consumer', level: config.LOG_LEVEL });
+  const telemetry = startTelemetry(telemetrySettingsOf(config));
+  const logger = createLogger({ service: 'consumer', level: config.LOG_LEVEL, ...(telemetry.enabled ? { mixin: traceLogFields } : {}) });
   const server = await startConsumer({ config, logger });
   logger.info({ url: server.url, api: config.API_BASE_URL, tenant: config.TENANT_NAME ?? null }, 'dashboard listening');
   return new Promise<number>((resolve) => {
@@ -30,7 +32,7 @@ export async function main(env: Readonly<Record<string, string | undefined>>): P
         logger.error('shutdown took longer than 10 s');
         resolve(1);
       }, EXIT_DEADLINE_MS).unref();
-      server.stop().then(
+      server.stop().then(telemetry.shutdown).then(
         () => resolve(0),
         (error: unknown) => {
           logger.error({ err: error }, 'shutdown failed');
