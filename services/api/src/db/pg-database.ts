@@ -47,6 +47,9 @@ export function createPgDatabase(settings: PgSettings): Database {
   const pool = new pg.Pool(config);
   // An idle client that loses its server emits here; without a listener the process would crash.
   pool.on('error', (error) => settings.logger.warn({ err: error }, 'idle database connection lost'));
+  // A backend can be terminated at any moment, also between a release and the pool's own
+  // listener taking over; every connection keeps a listener so that never crashes the process.
+  pool.on('connect', (client) => client.on('error', (error) => settings.logger.debug({ err: error }, 'database connection lost')));
   const plain = wrap(pool);
   const listeners = new Set<pg.Client>();
   let closed = false;
