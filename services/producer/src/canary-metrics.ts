@@ -26,5 +26,6 @@ export class CanaryMetrics {
       this.received.inc({ path }, 0);
       this.lost.inc({ path }, 0);
     }
+    for (const reason of ['unreachable', 'refused']) this.writeFailures.inc({ reason }, 0);
   }
 }

@@ -26,6 +26,10 @@ export class ProducerMetrics {
   #spoolDepth: () => Promise<number> = async () => 0;
 
   constructor() {
+    // Every label value exported from the start, so an alert's rate over a failure that never happened is 0, not absent.
+    for (const reason of ['rejected', 'refused', 'unreachable', 'lost'] satisfies FailureReason[]) this.failed.inc({ reason }, 0);
+    for (const endpoint of ['single', 'batch'] satisfies Endpoint[]) this.retries.inc({ endpoint }, 0);
+    for (const status of ['stored', 'duplicate']) this.sent.inc({ status }, 0);
     const depth = (): Promise<number> => this.#spoolDepth();
     new Gauge({
       name: 'pulse_producer_spool_messages',
