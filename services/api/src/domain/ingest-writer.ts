@@ -1,9 +1,11 @@
 import { PulseError } from '@pulse/contract';
 import { captureContext, spanSettingsForGroup, withSpan, type Context } from '@pulse/telemetry';
+import { isDatabaseUnavailable } from '../db/database-errors.ts';
 import type { TenantRef } from '../db/tenant-scope.ts';
 import type { InsertOutcome, MessagesRepository, MessageToStore } from './messages-repository.ts';
 
 interface Pending {
+  tenant: TenantRef;
   message: MessageToStore;
   resolve: (outcome: InsertOutcome) => void;
   reject: (error: unknown) => void;
@@ -11,22 +13,20 @@ interface Pending {
   caller: Context | undefined;
 }
 
-interface TenantQueue {
-  tenant: TenantRef;
-  pending: Pending[];
-  flushing: boolean;
-}
-
 const MAX_GROUP = 1000;
+/** Commits in flight at once: one gathers while the other commits, without queueing on a busy pool. */
+const MAX_COMMITTERS = 2;
 
 /**
- * Group commit. Concurrent single-message requests of one tenant share one
- * INSERT and one COMMIT: while a tenant's transaction is in flight, new
- * messages wait and go together in the next one. Nobody waits for a timer, and
- * every caller is answered only after the commit that holds its message.
+ * Group commit. Concurrent single-message requests, of one tenant or of many,
+ * share one transaction and one COMMIT: while a commit is in flight, new
+ * messages wait and go together in the next one, each tenant's under its own
+ * role. Nobody waits for a timer, and every caller is answered only after the
+ * commit that holds its message.
  */
 export class IngestWriter {
-  private readonly queues = new Map<string, TenantQueue>();
+  private pending: Pending[] = [];
+  private committers = 0;
   private readonly inFlight = new Set<string>();
   private idleWaiters: (() => void)[] = [];
 
@@ -44,40 +44,52 @@ export class IngestWriter {
     }
     this.inFlight.add(key);
     return new Promise<InsertOutcome>((resolve, reject) => {
-      let queue = this.queues.get(tenant.id);
-      if (!queue) {
-        queue = { tenant, pending: [], flushing: false };
-        this.queues.set(tenant.id, queue);
-      }
-      queue.pending.push({ message, resolve, reject, caller: captureContext() });
-      if (!queue.flushing) void this.flush(queue);
+      this.pending.push({ tenant, message, resolve, reject, caller: captureContext() });
+      if (this.committers < MAX_COMMITTERS) void this.commitLoop();
     }).finally(() => this.inFlight.delete(key));
   }
 
   /** Resolves once every submitted message has been answered (for shutdown). */
   whenIdle(): Promise<void> {
-    if (this.queues.size === 0) return Promise.resolve();
+    if (this.committers === 0 && this.pending.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  private async flush(queue: TenantQueue): Promise<void> {
-    queue.flushing = true;
-    while (queue.pending.length > 0) {
-      const group = queue.pending.splice(0, MAX_GROUP);
-      try {
-        const outcomes = await withSpan('group commit', { 'pulse.group.size': group.length }, () => this.repository.insertMany(queue.tenant, group.map((p) => p.message)), spanSettingsForGroup(group.map((p) => p.caller)));
-        this.onCommit(group.length);
-        group.forEach((p, i) => p.resolve(outcomes[i]!));
-      } catch (error) {
-        for (const p of group) p.reject(error);
-      }
+  private async commitLoop(): Promise<void> {
+    this.committers += 1;
+    while (this.pending.length > 0) {
+      const group = this.pending.splice(0, MAX_GROUP);
+      await withSpan('group commit', { 'pulse.group.size': group.length }, () => this.commit(group), spanSettingsForGroup(group.map((p) => p.caller)));
     }
-    queue.flushing = false;
-    this.queues.delete(queue.tenant.id);
-    if (this.queues.size === 0) {
+    this.committers -= 1;
+    if (this.committers === 0) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
       for (const wake of waiters) wake();
+    }
+  }
+
+  /** Commits a group; never throws: each caller gets its outcome or its error. */
+  private async commit(group: Pending[]): Promise<void> {
+    const byTenant = new Map<string, Pending[]>();
+    for (const p of group) {
+      const list = byTenant.get(p.tenant.id);
+      if (list) list.push(p);
+      else byTenant.set(p.tenant.id, [p]);
+    }
+    const parts = [...byTenant.values()];
+    try {
+      const outcomes = await this.repository.insertForTenants(parts.map((part) => ({ tenant: part[0]!.tenant, messages: part.map((p) => p.message) })));
+      this.onCommit(group.length);
+      parts.forEach((part, i) => part.forEach((p, j) => p.resolve(outcomes[i]![j]!)));
+    } catch (error) {
+      // A shared commit must not let one tenant's failure fail the others: retry each alone,
+      // unless the database itself is unavailable, which would fail them all the same.
+      if (parts.length === 1 || isDatabaseUnavailable(error)) {
+        for (const p of group) p.reject(error);
+        return;
+      }
+      await Promise.all(parts.map((part) => this.commit(part)));
     }
   }
 }

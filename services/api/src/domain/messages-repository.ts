@@ -1,6 +1,7 @@
 import type { StoredMessage } from '@pulse/contract';
 import type { Database } from '../db/database.ts';
-import { withTenant, type TenantRef } from '../db/tenant-scope.ts';
+import type { Queryable } from '../db/database.ts';
+import { withEachTenant, withTenant, type TenantRef } from '../db/tenant-scope.ts';
 import { formatStoredTimestamp } from './datetime.ts';
 import type { ValidMessage } from './message-validation.ts';
 
@@ -79,6 +80,42 @@ export interface RepositoryHooks {
   stored?: (tenantId: string) => void;
 }
 
+/**
+ * One statement inserts what is new; a second, only when needed, compares the
+ * rest with what is stored: the same content is a duplicate, different content a conflict.
+ * The caller ensures message ids are distinct within the call.
+ */
+async function insertWithin(tx: Queryable, messages: readonly MessageToStore[]): Promise<InsertOutcome[]> {
+  const params = arrays(messages);
+  const inserted = await tx.query<MessageRow>(
+    `INSERT INTO messages AS m (message_id, datetime, environment, source, payload)
+     SELECT message_id, datetime, environment, source, payload FROM ${INPUT} ORDER BY ord
+     ON CONFLICT (message_id) DO NOTHING
+     RETURNING ${columns('m')}`,
+    params,
+  );
+  const byId = new Map<string, InsertOutcome>();
+  for (const row of inserted.rows) byId.set(row.message_id, { status: 'stored', message: toMessage(row) });
+  const missing = messages.filter((m) => !byId.has(m.messageId));
+  if (missing.length > 0) {
+    const existing = await tx.query<MessageRow & { same: boolean }>(
+      `SELECT ${columns('m')},
+              (m.datetime = i.datetime AND m.environment = i.environment
+               AND m.source IS NOT DISTINCT FROM i.source AND m.payload IS NOT DISTINCT FROM i.payload) AS same
+         FROM ${INPUT} JOIN messages m ON m.message_id = i.message_id`,
+      arrays(missing),
+    );
+    for (const row of existing.rows) {
+      byId.set(row.message_id, { status: row.same ? 'duplicate' : 'conflict', message: toMessage(row) });
+    }
+  }
+  return messages.map((m) => {
+    const outcome = byId.get(m.messageId);
+    if (!outcome) throw new Error(`message ${m.messageId} was neither stored nor found`);
+    return outcome;
+  });
+}
+
 /** Every read and write of tenant messages; each call is one tenant-scoped transaction. */
 export class MessagesRepository {
   private readonly time: OperationTimer;
@@ -92,44 +129,26 @@ export class MessagesRepository {
     this.stored = hooks.stored ?? (() => undefined);
   }
 
-  /**
-   * Stores messages in one transaction and one statement. The caller ensures
-   * message ids are distinct within the call. A message whose id is already
-   * stored is reported as a duplicate when its content is the same, else as a conflict.
-   */
+  /** Stores one tenant's messages in one transaction (see insertWithin). */
   async insertMany(tenant: TenantRef, messages: readonly MessageToStore[]): Promise<InsertOutcome[]> {
     if (messages.length === 0) return [];
-    const outcomes = await this.time('insert', () => withTenant(this.db, tenant, async (tx) => {
-      const params = arrays(messages);
-      const inserted = await tx.query<MessageRow>(
-        `INSERT INTO messages AS m (message_id, datetime, environment, source, payload)
-         SELECT message_id, datetime, environment, source, payload FROM ${INPUT} ORDER BY ord
-         ON CONFLICT (message_id) DO NOTHING
-         RETURNING ${columns('m')}`,
-        params,
-      );
-      const byId = new Map<string, InsertOutcome>();
-      for (const row of inserted.rows) byId.set(row.message_id, { status: 'stored', message: toMessage(row) });
-      const missing = messages.filter((m) => !byId.has(m.messageId));
-      if (missing.length > 0) {
-        const existing = await tx.query<MessageRow & { same: boolean }>(
-          `SELECT ${columns('m')},
-                  (m.datetime = i.datetime AND m.environment = i.environment
-                   AND m.source IS NOT DISTINCT FROM i.source AND m.payload IS NOT DISTINCT FROM i.payload) AS same
-             FROM ${INPUT} JOIN messages m ON m.message_id = i.message_id`,
-          arrays(missing),
-        );
-        for (const row of existing.rows) {
-          byId.set(row.message_id, { status: row.same ? 'duplicate' : 'conflict', message: toMessage(row) });
-        }
-      }
-      return messages.map((m) => {
-        const outcome = byId.get(m.messageId);
-        if (!outcome) throw new Error(`message ${m.messageId} was neither stored nor found`);
-        return outcome;
-      });
-    }, { serializeInserts: true }));
+    const outcomes = await this.time('insert', () => withTenant(this.db, tenant, (tx) => insertWithin(tx, messages), { serializeInserts: true }));
     if (outcomes.some((o) => o.status === 'stored')) this.stored(tenant.id);
+    return outcomes;
+  }
+
+  /**
+   * Stores the messages of several tenants in one transaction, one statement
+   * per tenant, each under the tenant's own role: one commit for all of them.
+   */
+  async insertForTenants(groups: readonly { tenant: TenantRef; messages: readonly MessageToStore[] }[]): Promise<InsertOutcome[][]> {
+    if (groups.length === 1) return [await this.insertMany(groups[0]!.tenant, groups[0]!.messages)];
+    const outcomes = await this.time('insert', () =>
+      withEachTenant(this.db, groups.map((g) => g.tenant), (tx, _tenant, index) => insertWithin(tx, groups[index]!.messages), { serializeInserts: true }),
+    );
+    groups.forEach((group, index) => {
+      if (outcomes[index]!.some((o) => o.status === 'stored')) this.stored(group.tenant.id);
+    });
     return outcomes;
   }
 
