@@ -7,11 +7,12 @@ import { chaosTest } from './chaos.ts';
 import { hostileInputTest } from './hostile-input.ts';
 import { isolationTest } from './isolation.ts';
 import { outageTest } from './outage.ts';
+import { restartsTest } from './restarts.ts';
 import { SecretsLedger } from './secrets-ledger.ts';
 import { secretsTest } from './secrets.ts';
 
 /** Every battery test in issue order; secrets runs last because it scans what the others left behind. */
-const TESTS: readonly BatteryTest[] = [chaosTest, hostileInputTest, isolationTest, outageTest, secretsTest];
+const TESTS: readonly BatteryTest[] = [chaosTest, hostileInputTest, isolationTest, outageTest, restartsTest, secretsTest];
 
 const size: BatterySize = process.env.BATTERY_SIZE === 'ci' ? 'ci' : 'full';
 const only = new Set(process.argv.slice(2));
