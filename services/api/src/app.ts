@@ -43,8 +43,10 @@ export async function buildApp(deps: AppDependencies): Promise<BuiltApp> {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
     trustProxy: deps.settings.TRUST_PROXY,
-    // Slow clients: the whole request must arrive within 30 s; idle keep-alive sockets close after 5 s.
-    requestTimeout: 30_000,
+    // Slow clients: the whole request must arrive within REQUEST_TIMEOUT; idle keep-alive sockets close after 5 s.
+    requestTimeout: deps.settings.REQUEST_TIMEOUT,
+    // Node checks those timeouts only this often (30 s by default), which would let a slow client stay that much longer.
+    http: { connectionsCheckingInterval: 1000 },
     keepAliveTimeout: 5_000,
     connectionTimeout: 0,
     return503OnClosing: true,
@@ -57,7 +59,7 @@ export async function buildApp(deps: AppDependencies): Promise<BuiltApp> {
     },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
-  app.server.headersTimeout = 10_000;
+  app.server.headersTimeout = deps.settings.HEADERS_TIMEOUT;
 
   let hub: StreamHub | undefined;
   const metrics = new ApiMetrics({ poolStats: () => deps.db.poolStats(), subscribers: () => hub?.subscriberCount() ?? 0 });

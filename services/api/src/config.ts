@@ -21,6 +21,8 @@ export const apiConfigSpec = {
   MIGRATE_ON_START: boolean({ description: 'Apply pending migrations at start-up (safe with several replicas)', default: true }),
   ADMIN_TOKEN: optional(string({ description: 'Bearer token for /admin routes; unset turns them off (404). At least 32 characters', secret: true, pattern: /^.{32,}$/s })),
   RATE_LIMIT_PER_MINUTE: integer({ description: 'Requests per minute per tenant and replica, unless the tenant has its own limit', default: 60_000, min: 1 }),
+  REQUEST_TIMEOUT: duration({ description: 'How long a client may take to send a whole request, headers and body; a slower one is cut with 408', default: 30_000, minMs: 1000 }),
+  HEADERS_TIMEOUT: duration({ description: 'How long a client may take to send a request\'s headers (at most REQUEST_TIMEOUT); a slower one is cut with 408', default: 10_000, minMs: 1000 }),
   KEY_CACHE_TTL: duration({ description: 'How long a checked API key is trusted before it is read again: the bound on revocation delay', default: 5000 }),
   CORS_ORIGINS: list({ description: 'Comma-separated origins allowed by CORS; empty turns CORS off', default: [] }),
   TRUST_PROXY: boolean({ description: 'Trust X-Forwarded-* headers (behind an ingress or load balancer)', default: false }),
@@ -39,6 +41,7 @@ export function loadApiConfig(env: Readonly<Record<string, string | undefined>>)
     if (config.DB_USER === undefined) problems.push('DB_USER is required when DB_HOST is set');
   }
   if (config.DB_CA_CERT_PATH !== undefined && config.DB_SSL !== 'require') problems.push('DB_CA_CERT_PATH needs DB_SSL=require');
+  if (config.HEADERS_TIMEOUT > config.REQUEST_TIMEOUT) problems.push('HEADERS_TIMEOUT must not exceed REQUEST_TIMEOUT');
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

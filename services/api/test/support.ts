@@ -14,6 +14,8 @@ export const testSettings: AppSettings = Object.freeze({
   ADMIN_TOKEN: randomBytes(24).toString('hex'),
   RATE_LIMIT_PER_MINUTE: 100_000,
   KEY_CACHE_TTL: 5000,
+  REQUEST_TIMEOUT: 30_000,
+  HEADERS_TIMEOUT: 10_000,
   CORS_ORIGINS: [],
   TRUST_PROXY: false,
 });
