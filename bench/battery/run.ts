@@ -10,9 +10,10 @@ import { outageTest } from './outage.ts';
 import { restartsTest } from './restarts.ts';
 import { SecretsLedger } from './secrets-ledger.ts';
 import { secretsTest } from './secrets.ts';
+import { slowClientsTest } from './slow-clients.ts';
 
 /** Every battery test in issue order; secrets runs last because it scans what the others left behind. */
-const TESTS: readonly BatteryTest[] = [chaosTest, hostileInputTest, isolationTest, outageTest, restartsTest, secretsTest];
+const TESTS: readonly BatteryTest[] = [chaosTest, hostileInputTest, isolationTest, slowClientsTest, outageTest, restartsTest, secretsTest];
 
 const size: BatterySize = process.env.BATTERY_SIZE === 'ci' ? 'ci' : 'full';
 const only = new Set(process.argv.slice(2));
