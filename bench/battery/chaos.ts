@@ -4,6 +4,7 @@ import { adminCreateTenant, startApiRestarting, type ApiOptions, type RunningApi
 import { check, type BatteryContext, type BatteryTest, type Check, type Figures } from './battery-types.ts';
 import { runProducers } from './chaos-client.ts';
 import { startEarlyAckProxy } from './early-ack-proxy.ts';
+import { startLossyProxy } from './lossy-proxy.ts';
 import { createPostgresInstance, type PostgresInstance } from './postgres-instance.ts';
 import { sleep } from './ports.ts';
 import { verifyDelivery, type DeliveryReport } from './verify-delivery.ts';
@@ -89,7 +90,8 @@ async function runChaos(context: BatteryContext, instance: PostgresInstance, pla
     context.secrets.addSecret('api key', key);
     tenants.push({ id, key });
   }
-  const proxy = fault === 'early-ack' ? await startEarlyAckProxy(api.url) : undefined;
+  // The new-id fault needs answers that never arrive; a killed API gives too few of them to rely on.
+  const proxy = fault === 'early-ack' ? await startEarlyAckProxy(api.url) : fault === 'new-id' ? await startLossyProxy(api.url, 25) : undefined;
   const started = Date.now();
   let acked = 0;
   let pgDown = false;
