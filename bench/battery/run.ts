@@ -6,14 +6,16 @@ import { formatResult, runBatteryTest, type BatteryResult, type BatterySize, typ
 import { chaosTest } from './chaos.ts';
 import { hostileInputTest } from './hostile-input.ts';
 import { isolationTest } from './isolation.ts';
+import { manyTenantsTest } from './many-tenants.ts';
 import { outageTest } from './outage.ts';
+import { overloadTest } from './overload.ts';
 import { restartsTest } from './restarts.ts';
 import { SecretsLedger } from './secrets-ledger.ts';
 import { secretsTest } from './secrets.ts';
 import { slowClientsTest } from './slow-clients.ts';
 
 /** Every battery test in issue order; secrets runs last because it scans what the others left behind. */
-const TESTS: readonly BatteryTest[] = [chaosTest, hostileInputTest, isolationTest, slowClientsTest, outageTest, restartsTest, secretsTest];
+const TESTS: readonly BatteryTest[] = [chaosTest, hostileInputTest, isolationTest, overloadTest, slowClientsTest, outageTest, restartsTest, manyTenantsTest, secretsTest];
 
 const size: BatterySize = process.env.BATTERY_SIZE === 'ci' ? 'ci' : 'full';
 const only = new Set(process.argv.slice(2));
