@@ -4,6 +4,7 @@ import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyHelmet from '@fastify/helmet';
 import fastifySession from '@fastify/session';
+import type { ErrorCode } from '@pulse/contract';
 import type { Logger } from '@pulse/logger';
 import type { AccessPolicy } from './access-policy.ts';
 import type { ApiClient } from './api-client.ts';
@@ -12,6 +13,7 @@ import type { OAuthProvider } from './oauth-providers.ts';
 import type { SignInLinks } from './sign-in-links.ts';
 import type { KeyValueStore } from './stores/key-value-store.ts';
 import { sessionStore } from './stores/session-store.ts';
+import { registerDashboardMetrics } from './dashboard-metrics.ts';
 import { dataRoutes } from './routes/data-routes.ts';
 import { exportRoute } from './routes/export-route.ts';
 import { pageRoutes } from './routes/page-routes.ts';
@@ -38,7 +40,7 @@ export interface ConsumerDeps {
   streamMaxMs?: number | undefined;
 }
 
-const CODES: Record<number, string> = { 400: 'VALIDATION_FAILED', 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 429: 'RATE_LIMITED' };
+const CODES: Record<number, ErrorCode> = { 400: 'VALIDATION_FAILED', 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 429: 'RATE_LIMITED' };
 
 /** The dashboard's server, with no side effects: tests build it as the process does. */
 export async function buildConsumerApp(deps: ConsumerDeps): Promise<FastifyInstance> {
@@ -85,6 +87,7 @@ export async function buildConsumerApp(deps: ConsumerDeps): Promise<FastifyInsta
     void reply.code(404).send({ error: `no route ${request.method} ${request.url.split('?')[0]}`, code: 'NOT_FOUND' });
   });
 
+  registerDashboardMetrics(app);
   pageRoutes(app, deps);
   signInRoutes(app, deps);
   dataRoutes(app, deps);
