@@ -18,6 +18,7 @@ export const ERROR_CATALOGUE = {
   RATE_LIMITED: { status: 429, retryable: true },
   INTERNAL: { status: 500, retryable: true },
   DATABASE_UNAVAILABLE: { status: 503, retryable: true },
+  OVERLOADED: { status: 503, retryable: true },
   SHUTTING_DOWN: { status: 503, retryable: true },
 } as const satisfies Record<string, { status: number; retryable: boolean }>;
 

@@ -79,7 +79,7 @@ export async function buildApp(deps: AppDependencies): Promise<BuiltApp> {
     migrations: deps.migrations,
     tenants,
     messages,
-    writer: new IngestWriter(messages, (size) => metrics.commitSize.observe(size)),
+    writer: new IngestWriter(messages, (size) => metrics.commitSize.observe(size), deps.settings.INGEST_QUEUE_MAX),
     hub,
     keys: new KeyCache(deps.settings.KEY_CACHE_TTL, (id) => tenants.findKey(id)),
     lifecycle: new Lifecycle(),

@@ -37,6 +37,31 @@ describe('rate limit per tenant', () => {
   });
 });
 
+describe('overload', () => {
+  let api: TestApi;
+  before(async () => {
+    api = await startTestApi({ settings: { INGEST_QUEUE_MAX: 5 } });
+  });
+  after(() => api.close());
+
+  test('beyond INGEST_QUEUE_MAX waiting messages, requests get 503 OVERLOADED with Retry-After; what got 201 is stored', async () => {
+    const key = await api.createTenant('busy');
+    const answers = await Promise.all(
+      Array.from({ length: 300 }, (_, i) => call(`${api.url}/api/messages`, { key, body: { datetime: '2026-01-01T00:00:00Z', message_id: `o-${i}` } })),
+    );
+    const refused = answers.filter((a) => a.status === 503);
+    const stored = answers.filter((a) => a.status === 201);
+    assert.equal(refused.length + stored.length, 300);
+    assert.ok(refused.length > 0, 'some requests were refused');
+    for (const answer of refused) {
+      assert.equal(answer.body.code, 'OVERLOADED');
+      assert.equal(answer.headers.get('retry-after'), '1');
+    }
+    const count = await api.db.query<{ n: string }>('SELECT count(*) AS n FROM "tenant_busy".messages');
+    assert.equal(Number(count.rows[0]!.n), stored.length);
+  });
+});
+
 describe('database unreachable', () => {
   let blackhole: Server;
   let port: number;

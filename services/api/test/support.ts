@@ -16,6 +16,7 @@ export const testSettings: AppSettings = Object.freeze({
   KEY_CACHE_TTL: 5000,
   REQUEST_TIMEOUT: 30_000,
   HEADERS_TIMEOUT: 10_000,
+  INGEST_QUEUE_MAX: 2000,
   CORS_ORIGINS: [],
   TRUST_PROXY: false,
 });

@@ -33,9 +33,14 @@ export class IngestWriter {
   constructor(
     private readonly repository: MessagesRepository,
     private readonly onCommit: (size: number) => void = () => undefined,
+    /** Beyond this many waiting messages, new ones are refused: a bounded wait beats an unbounded queue that times out. */
+    private readonly maxPending = 2000,
   ) {}
 
   submit(tenant: TenantRef, message: MessageToStore): Promise<InsertOutcome> {
+    if (this.pending.length >= this.maxPending) {
+      return Promise.reject(new PulseError('OVERLOADED', 'the API is at capacity; retry shortly', { retryAfter: 1 }));
+    }
     const key = `${tenant.id}\u0000${message.messageId}`;
     if (this.inFlight.has(key)) {
       return Promise.reject(
