@@ -23,7 +23,7 @@ export type PulseApp = FastifyInstance<
 /** The subset of configuration the app itself reads (tests pass their own). */
 export type AppSettings = Pick<
   ApiConfig,
-  'ADMIN_TOKEN' | 'RATE_LIMIT_PER_MINUTE' | 'KEY_CACHE_TTL' | 'CORS_ORIGINS' | 'TRUST_PROXY' | 'REQUEST_TIMEOUT' | 'HEADERS_TIMEOUT' | 'INGEST_QUEUE_MAX'
+  'ADMIN_TOKEN' | 'RATE_LIMIT_PER_MINUTE' | 'KEY_CACHE_TTL' | 'CORS_ORIGINS' | 'TRUST_PROXY' | 'REQUEST_TIMEOUT' | 'HEADERS_TIMEOUT' | 'INGEST_QUEUE_MAX' | 'MAX_EVENT_LOOP_DELAY'
 >;
 
 export interface AppDependencies {

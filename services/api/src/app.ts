@@ -14,6 +14,7 @@ import { answerClientError } from './plugins/client-errors.ts';
 import { installErrorHandling, sendError, toPulseError } from './plugins/error-handler.ts';
 import { registerExactJson } from './plugins/exact-json.ts';
 import { registerHttpHygiene } from './plugins/http-hygiene.ts';
+import { registerLoadShedding } from './plugins/load-shedding.ts';
 import { registerOpenApi } from './plugins/openapi.ts';
 import { registerRateLimit } from './plugins/rate-limit.ts';
 import { registerTracing } from './plugins/tracing.ts';
@@ -115,6 +116,7 @@ export async function buildApp(deps: AppDependencies): Promise<BuiltApp> {
 
   await registerHttpHygiene(app, deps.settings.CORS_ORIGINS);
   await registerOpenApi(app);
+  await registerLoadShedding(app, deps.settings.MAX_EVENT_LOOP_DELAY);
   await registerRateLimit(app, deps.settings.RATE_LIMIT_PER_MINUTE);
 
   healthRoutes(app, services);

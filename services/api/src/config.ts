@@ -22,6 +22,7 @@ export const apiConfigSpec = {
   ADMIN_TOKEN: optional(string({ description: 'Bearer token for /admin routes; unset turns them off (404). At least 32 characters', secret: true, pattern: /^.{32,}$/s })),
   RATE_LIMIT_PER_MINUTE: integer({ description: 'Requests per minute per tenant and replica, unless the tenant has its own limit', default: 60_000, min: 1 }),
   REQUEST_TIMEOUT: duration({ description: 'How long a client may take to send a whole request, headers and body; a slower one is cut with 408', default: 30_000, minMs: 1000 }),
+  MAX_EVENT_LOOP_DELAY: duration({ description: 'Mean event-loop delay past which new requests get 503 OVERLOADED with Retry-After (load shedding); 0 turns it off', default: 200 }),
   INGEST_QUEUE_MAX: integer({ description: 'Messages that may wait for a commit in one replica; beyond it a request gets 503 OVERLOADED with Retry-After instead of queueing without bound', default: 2000, min: 1, max: 1_000_000 }),
   HEADERS_TIMEOUT: duration({ description: 'How long a client may take to send a request\'s headers (at most REQUEST_TIMEOUT); a slower one is cut with 408', default: 10_000, minMs: 1000 }),
   KEY_CACHE_TTL: duration({ description: 'How long a checked API key is trusted before it is read again: the bound on revocation delay', default: 5000 }),

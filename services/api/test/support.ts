@@ -17,6 +17,7 @@ export const testSettings: AppSettings = Object.freeze({
   REQUEST_TIMEOUT: 30_000,
   HEADERS_TIMEOUT: 10_000,
   INGEST_QUEUE_MAX: 2000,
+  MAX_EVENT_LOOP_DELAY: 200,
   CORS_ORIGINS: [],
   TRUST_PROXY: false,
 });
