@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { PULSE_BIN, REPOSITORY_ROOT } from '@pulse/test-support';
+import { freePort, PULSE_BIN, REPOSITORY_ROOT } from '@pulse/test-support';
 
 export interface ServerProcess {
   readonly url: string;
@@ -18,16 +17,6 @@ export interface ApiServer extends ServerProcess {
 /** Requests per minute per tenant high enough that the bench measures the write path, not the limiter. */
 const BENCH_RATE_LIMIT = '1000000000';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 function track(child: ChildProcess): { output: () => string; exited: Promise<number | null> } {
   let output = '';

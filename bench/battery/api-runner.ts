@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { PULSE_BIN, REPOSITORY_ROOT } from '@pulse/test-support';
-import { freePort, sleep } from './ports.ts';
+import { freePort } from '@pulse/test-support';
+import { sleep } from './ports.ts';
 
 export interface RunningApi {
   readonly url: string;

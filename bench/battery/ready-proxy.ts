@@ -1,5 +1,5 @@
 import { createServer, request as httpRequest, type Server } from 'node:http';
-import { freePort } from './ports.ts';
+import { freePort } from '@pulse/test-support';
 
 /**
  * A small load balancer for the rolling-restart test: round-robin over the

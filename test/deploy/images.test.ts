@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@pulse/test-support';
 import { REPOSITORY_ROOT, buildContext, clearLayerCache, emulateBuild, matchCopySource, type BuiltImage } from './support/build-emulator.ts';
 import { readDockerfilePlan, stageUser } from './support/dockerfile-plan.ts';
-import { freePort, runImage, runToExit, waitForStatus, type ImageProcess } from './support/image-process.ts';
+import { freePort } from '@pulse/test-support';
+import { runImage, runToExit, waitForStatus, type ImageProcess } from './support/image-process.ts';
 
 const SERVICES = ['api', 'producer', 'consumer'] as const;
 const dockerfile = (service: string): string => join(REPOSITORY_ROOT, 'services', service, 'Dockerfile');

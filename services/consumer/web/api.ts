@@ -1,12 +1,7 @@
-export interface Message {
-  id: number;
-  message_id: string;
-  datetime: string;
-  environment: string;
-  source: string | null;
-  payload: Record<string, unknown> | null;
-  created_at: string;
-}
+import type { StoredMessage } from '@pulse/contract';
+
+/** A message as the API returns it: the contract's type, never a copy of it. */
+export type Message = StoredMessage;
 
 export interface MessagePage {
   messages: Message[];
