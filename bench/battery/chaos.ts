@@ -5,7 +5,7 @@ import { check, type BatteryContext, type BatteryTest, type Check, type Figures 
 import { runProducers } from './chaos-client.ts';
 import { startEarlyAckProxy } from './early-ack-proxy.ts';
 import { startLossyProxy } from './lossy-proxy.ts';
-import { createPostgresInstance, type PostgresInstance } from './postgres-instance.ts';
+import { createPostgresInstance, type PostgresInstance } from '@pulse/test-support';
 import { sleep } from './ports.ts';
 import { verifyDelivery, type DeliveryReport } from './verify-delivery.ts';
 

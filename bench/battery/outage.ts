@@ -5,7 +5,7 @@ import pg from 'pg';
 import { PULSE_BIN, REPOSITORY_ROOT } from '@pulse/test-support';
 import { adminCreateTenant, startApi } from './api-runner.ts';
 import { check, type BatteryTest } from './battery-types.ts';
-import { createPostgresInstance } from './postgres-instance.ts';
+import { createPostgresInstance } from '@pulse/test-support';
 import { sleep } from './ports.ts';
 
 const DOWN_MS = { ci: 6_000, full: 30_000 };
