@@ -19,7 +19,14 @@ function decimal(literal: string): string {
 
 function isExact(literal: string): boolean {
   const value = Number(literal);
+  // Most numbers print back as they were written; only the others need the decimal comparison.
+  if (String(value) === literal) return true;
   return Number.isFinite(value) && decimal(literal).replace(/^-(?=0$)/, '') === decimal(String(value)).replace(/^-(?=0$)/, '');
+}
+
+/** 0-9 . e E + - */
+function isNumberChar(code: number): boolean {
+  return (code >= 48 && code <= 57) || code === 46 || code === 101 || code === 69 || code === 43 || code === 45;
 }
 
 /**
@@ -51,7 +58,7 @@ export function silentChange(text: string): string | undefined {
       expectKey = objects.at(-1) !== undefined;
     } else if (c === '-' || (c >= '0' && c <= '9')) {
       let end = i + 1;
-      while (end < text.length && /[0-9.eE+-]/.test(text[end]!)) end++;
+      while (end < text.length && isNumberChar(text.charCodeAt(end))) end++;
       const literal = text.slice(i, end);
       if (!isExact(literal)) return `number ${literal.slice(0, 40)} cannot be stored exactly; send it as a string`;
       i = end - 1;

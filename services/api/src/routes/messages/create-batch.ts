@@ -1,9 +1,9 @@
 import { BatchRequest, BatchResponse, ErrorResponse, type BatchResult } from '@pulse/contract';
-import { v7 as uuidv7 } from 'uuid';
 import type { PulseApp, Services } from '../../app-types.ts';
 import type { MessageToStore } from '../../domain/messages-repository.ts';
 import { validateMessage } from '../../domain/message-validation.ts';
 import { requireScope, tenantOf } from '../../plugins/authentication.ts';
+import { newMessageId } from '../../domain/message-ids.ts';
 
 function sameContent(a: MessageToStore, b: MessageToStore): boolean {
   return a.datetime === b.datetime && a.environment === b.environment && a.source === b.source && a.payload === b.payload;
@@ -36,7 +36,7 @@ export function createBatchRoute(app: PulseApp, services: Services): void {
           results[index] = { index, status: 'invalid', error: checked.error, code: 'VALIDATION_FAILED' };
           return;
         }
-        const message = { ...checked.message, messageId: checked.message.messageId ?? uuidv7() };
+        const message = { ...checked.message, messageId: checked.message.messageId ?? newMessageId() };
         if (firstById.has(message.messageId)) {
           repeats.push({ index, message });
           return;

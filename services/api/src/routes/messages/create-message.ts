@@ -1,9 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import { CreateMessageResponse, ErrorResponse, MessageInput, PulseError } from '@pulse/contract';
-import { v7 as uuidv7 } from 'uuid';
 import type { PulseApp, Services } from '../../app-types.ts';
 import { validateMessage } from '../../domain/message-validation.ts';
 import { requireScope, tenantOf } from '../../plugins/authentication.ts';
+import { newMessageId } from '../../domain/message-ids.ts';
 
 export const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'Client id of the message; same as message_id' })),
@@ -27,7 +27,7 @@ export function createMessageRoute(app: PulseApp, services: Services): void {
       const tenant = tenantOf(request);
       const checked = validateMessage(request.body, request.headers['idempotency-key']);
       if (!checked.ok) throw new PulseError('VALIDATION_FAILED', checked.error, { details: { field: checked.field } });
-      const message = { ...checked.message, messageId: checked.message.messageId ?? uuidv7() };
+      const message = { ...checked.message, messageId: checked.message.messageId ?? newMessageId() };
       const outcome = await services.writer.submit(tenant, message);
       services.metrics.recordOutcomes(tenant.id, [outcome]);
       if (outcome.status === 'conflict') {
