@@ -70,7 +70,7 @@ describe('traces from the producer and the dashboard through the API to the data
       assert.deepEqual(new Set(concurrent), new Set([201]));
 
       // The dashboard, in this process: making a sign-in link reads the tenant through the API.
-      const telemetry = startTelemetry({ serviceName: 'pulse-dashboard', endpoint: receiver.url });
+      const telemetry = await startTelemetry({ serviceName: 'pulse-dashboard', endpoint: receiver.url });
       const dashboard = await startConsumer({ config: loadConsumerConfig({ CONSUMER_PORT: '0', CONSUMER_HOST: '127.0.0.1', API_BASE_URL: api.url, LOG_LEVEL: 'silent' }) });
       try {
         await dashboard.createSignInLink(key);

@@ -29,7 +29,7 @@ describe('telemetry', () => {
   });
 
   test('with no endpoint, nothing is installed: work runs, no header, no log field, nothing sent', async () => {
-    const telemetry = startTelemetry({ serviceName: 'off' });
+    const telemetry = await startTelemetry({ serviceName: 'off' });
     assert.equal(telemetry.enabled, false);
     const out = lines();
     const logger = createLogger({ service: 'off', destination: out.stream, mixin: traceLogFields });
@@ -46,7 +46,7 @@ describe('telemetry', () => {
   });
 
   test('spans nest, traceparent goes out and comes back in, log lines carry the ids, a group span links its callers, shutdown flushes', async () => {
-    const telemetry = startTelemetry({ serviceName: 'unit', endpoint: receiver.url, scheduledDelayMs: 60_000 });
+    const telemetry = await startTelemetry({ serviceName: 'unit', endpoint: receiver.url, scheduledDelayMs: 60_000 });
     assert.equal(telemetry.enabled, true);
     const out = lines();
     const logger = createLogger({ service: 'unit', destination: out.stream, mixin: traceLogFields });
@@ -94,7 +94,7 @@ describe('telemetry', () => {
   });
 
   test('a request span continues the caller\'s trace and stays active in the body\'s stream events', async () => {
-    const telemetry = startTelemetry({ serviceName: 'server', endpoint: receiver.url, scheduledDelayMs: 60_000 });
+    const telemetry = await startTelemetry({ serviceName: 'server', endpoint: receiver.url, scheduledDelayMs: 60_000 });
     const seen: string[] = [];
     const server = createServer((request, response) => {
       const span = startRequestSpan(request.method ?? 'GET', '/echo', request.headers)!;

@@ -18,7 +18,7 @@ export async function main(env: Readonly<Record<string, string | undefined>>): P
     }
     throw error;
   }
-  const telemetry = startTelemetry(telemetrySettingsOf(config));
+  const telemetry = await startTelemetry(telemetrySettingsOf(config));
   const logger = createLogger({ service: 'api', level: config.LOG_LEVEL, ...(telemetry.enabled ? { mixin: traceLogFields } : {}) });
   if (telemetry.enabled) logger.info({ traces: telemetry.tracesUrl }, 'tracing on');
   const server = await startApiServer(config, logger);

@@ -21,7 +21,7 @@ export async function main(env: Readonly<Record<string, string | undefined>>): P
     }
     throw error;
   }
-  const telemetry = startTelemetry(telemetrySettingsOf(config));
+  const telemetry = await startTelemetry(telemetrySettingsOf(config));
   const logger = createLogger({ service: 'consumer', level: config.LOG_LEVEL, ...(telemetry.enabled ? { mixin: traceLogFields } : {}) });
   const server = await startConsumer({ config, logger });
   logger.info({ url: server.url, api: config.API_BASE_URL, tenant: config.TENANT_NAME ?? null }, 'dashboard listening');

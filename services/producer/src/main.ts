@@ -14,7 +14,7 @@ import { ProducerMetrics } from './producer-metrics.ts';
  */
 export async function main(env: Readonly<Record<string, string | undefined>>): Promise<number> {
   const { settings, logLevel, metricsPort, pushgatewayUrl } = loadProducerConfig(env);
-  const telemetry = startTelemetry(telemetrySettingsOf(loadConfig(producerTelemetrySpec, env)));
+  const telemetry = await startTelemetry(telemetrySettingsOf(loadConfig(producerTelemetrySpec, env)));
   const logger = createLogger({ service: 'producer', level: logLevel, ...(telemetry.enabled ? { mixin: traceLogFields } : {}) });
   const metrics = new ProducerMetrics();
   if (metricsPort !== undefined || pushgatewayUrl !== undefined) metrics.collectProcessMetrics();
