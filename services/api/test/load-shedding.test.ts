@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { call, startTestApi, type TestApi } from './support.ts';
+import { createTestDatabase } from '@pulse/test-support';
+import { buildApp } from '../src/app.ts';
+import { migrate, readMigrations } from '../src/db/migrator.ts';
+import { call, pgDatabase, silentLogger, startTestApi, testSettings, type TestApi } from './support.ts';
 
 /** Keeps this process's event loop busy, as a saturated replica's would be. */
 function busy(ms: number): void {
@@ -41,5 +44,32 @@ describe('load shedding on event-loop delay', () => {
     await new Promise((resolve) => setTimeout(resolve, 1200));
     const calm = await call(`${api.url}/api/messages`, { key, body: { datetime: '2026-01-01T00:00:00Z', message_id: 'calm' } });
     assert.equal(calm.status, 201, 'service resumes once the loop is calm');
+  });
+});
+
+describe('load shedding right after start-up', () => {
+  test('a replica whose start-up blocked the event loop does not refuse its first requests', async () => {
+    const testDb = await createTestDatabase('shed_start');
+    const db = pgDatabase(testDb.url);
+    try {
+      const migrations = await readMigrations();
+      await migrate(db, migrations);
+      const { app } = await buildApp({ settings: { ...testSettings, MAX_EVENT_LOOP_DELAY: 50 }, db, logger: silentLogger, migrations });
+      try {
+        // Loading and compiling modules blocks the loop like this before a process listens.
+        busy(800);
+        await app.listen({ port: 0, host: '127.0.0.1' });
+        const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+        const created = await call(`${url}/admin/tenants`, { body: { id: 'fresh' }, headers: { authorization: `Bearer ${testSettings.ADMIN_TOKEN}` } });
+        assert.equal(created.status, 201, JSON.stringify(created.body));
+        const first = await call(`${url}/api/messages`, { key: created.body.api_key.key, body: { datetime: '2026-01-01T00:00:00Z' } });
+        assert.equal(first.status, 201, JSON.stringify(first.body));
+      } finally {
+        await app.close();
+      }
+    } finally {
+      await db.close();
+      await testDb.drop();
+    }
   });
 });

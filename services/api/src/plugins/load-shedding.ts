@@ -4,6 +4,13 @@ import type { FastifyInstance } from 'fastify';
 
 /** Probes and scrapes must answer under load: a liveness probe refused for being busy would get the pod killed. */
 const EXEMPT = new Set(['/health', '/healthz', '/readyz', '/metrics']);
+const SAMPLE_INTERVAL_MS = 500;
+/**
+ * Start-up (loading and compiling modules, building routes) blocks the event
+ * loop; the first samples after it measure that, not load. Without this grace a
+ * replica that has just become ready would refuse its first requests.
+ */
+const START_GRACE_MS = 2 * SAMPLE_INTERVAL_MS;
 
 /**
  * Sheds load when the event loop lags: past `maxDelayMs` of mean delay, new
@@ -12,11 +19,15 @@ const EXEMPT = new Set(['/health', '/healthz', '/readyz', '/metrics']);
  */
 export async function registerLoadShedding(app: FastifyInstance, maxDelayMs: number): Promise<void> {
   if (maxDelayMs <= 0) return;
+  let readyAt = Number.POSITIVE_INFINITY;
+  app.addHook('onReady', async () => {
+    readyAt = Date.now();
+  });
   await app.register(underPressure, {
     maxEventLoopDelay: maxDelayMs,
-    sampleInterval: 500,
+    sampleInterval: SAMPLE_INTERVAL_MS,
     pressureHandler: (request) => {
-      if (EXEMPT.has(request.routeOptions.url ?? '')) return undefined;
+      if (EXEMPT.has(request.routeOptions.url ?? '') || Date.now() - readyAt < START_GRACE_MS) return undefined;
       return Promise.reject(new PulseError('OVERLOADED', 'the API is overloaded; retry shortly', { retryAfter: 1 }));
     },
   });
